@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` (the demo) and `make test` (the whole suite).
+# Both install what they need: system packages (as root, when missing), a virtual environment and
+# the project with its extras.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: run test bench lint system-deps venv clean
+
+system-deps:
+	@bash .ci/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed" or 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: system-deps $(STAMP)
+
+run: venv
+	$(BIN)/pos-app demo-sale
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# pytest exits 5 when it collected no tests: that must never pass as green.
+test: lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""The reference central platform: online shop, member system and the sync server for store terminals."""

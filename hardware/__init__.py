@@ -1,0 +1,1 @@
+"""Store devices behind small interfaces, each with a fake that takes the same code path."""

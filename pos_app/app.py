@@ -1,0 +1,80 @@
+"""The composition root: builds settings, database, devices and services for one terminal.
+
+Widgets never construct services; ``pos_app.ui`` receives a ready :class:`Terminal` from here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardware.printer import ReceiptPrinter
+from pos_app import config, i18n
+from pos_app.config import Settings
+from pos_app.db.database import Database
+from pos_app.events import EventBus
+from pos_app.services.checkout import CheckoutService
+from pos_app.services.context import Clock, Offline, OnlineHelpers, TerminalContext
+from pos_app.services.pickup import PickupService
+from pos_app.services.receipts import ReceiptService
+from pos_app.services.sales import SalesService
+from pos_app.services.staff import StaffService
+from pos_app.services.till import TillService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Terminal:
+    ctx: TerminalContext
+    staff: StaffService
+    till: TillService
+    checkout: CheckoutService
+    sales: SalesService
+    pickup: PickupService
+    receipts: ReceiptService
+    closers: list = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                closer()
+            except Exception:
+                log.exception("closing %r failed", closer)
+        self.ctx.db.close()
+
+
+def build_terminal(
+    home: Path,
+    *,
+    printer: ReceiptPrinter | None = None,
+    clock: Clock | None = None,
+    online: OnlineHelpers | None = None,
+) -> Terminal:
+    settings = Settings.load(home)
+    i18n.set_language(settings.get(config.LANGUAGE))
+    db = Database(settings.database_file)
+    ctx = TerminalContext(
+        settings=settings,
+        db=db,
+        clock=clock or Clock(),
+        events=EventBus(),
+        printer=printer,
+        online=online or Offline(),
+    )
+    till = TillService(ctx)
+    checkout = CheckoutService(ctx, till)
+    return Terminal(
+        ctx=ctx,
+        staff=StaffService(ctx),
+        till=till,
+        checkout=checkout,
+        sales=SalesService(ctx, till, checkout),
+        pickup=PickupService(ctx, till),
+        receipts=ReceiptService(ctx),
+    )

@@ -1,0 +1,110 @@
+"""``pos-app``: the store terminal's command line.
+
+``--home DIR`` (or ``$POS_HOME``) chooses the data folder; by default it is the platform's user data
+folder. Errors a person can act on are printed plainly, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pos_app import __version__, config
+from pos_app.db.database import DatabaseError
+from pos_app.domain.errors import DomainError
+
+
+def _terminal(args: argparse.Namespace, **kwargs):
+    from pos_app.app import build_terminal
+
+    return build_terminal(config.resolve_home(args.home), **kwargs)
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"pos-app {__version__}")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from pos_app.services.demo import install_demo
+
+    terminal = _terminal(args)
+    try:
+        summary = install_demo(terminal.ctx, products=args.products, members=args.members, seed=args.seed)
+    finally:
+        terminal.close()
+    _print_summary(summary, terminal.settings.home)
+    return 0
+
+
+def _print_summary(summary, home) -> None:
+    print(f"Demo data in {home}")
+    print(f"  {summary.products} products, {summary.members} members")
+    print("  Staff (number, name, role, PIN):")
+    for sid, (name, role, pin) in sorted(summary.staff.items()):
+        print(f"    {sid}  {name}  {role:<10}  PIN {pin}")
+    print(f"  Demo member phone: {summary.member_phone}")
+    print(f"  Demo member code:  {summary.member_code}")
+    for campaign_id, code in sorted(summary.coupon_codes.items()):
+        print(f"  Coupon (campaign {campaign_id}): {code}")
+    if summary.pickup_code:
+        print(f"  Pickup order code: {summary.pickup_code}")
+
+
+def cmd_demo_sale(args: argparse.Namespace) -> int:
+    """Build the demo data if needed and ring up a scripted sale; the receipt prints to the console."""
+    from hardware.printer import TextPrinter
+    from pos_app.services.demo import install_demo, scripted_sale
+
+    terminal = _terminal(args, printer=TextPrinter(sys.stdout))
+    try:
+        summary = install_demo(terminal.ctx, products=args.products, seed=args.seed)
+        _print_summary(summary, terminal.settings.home)
+        print()
+        sale = scripted_sale(terminal.ctx, summary)
+        print(
+            f"Sale {sale.receipt_no} completed: total {sale.total.plain()}, change {sale.change.plain()}, "
+            f"{sale.points_earned} points earned"
+        )
+        for warning in sale.warnings:
+            print(f"  ! {warning}")
+    finally:
+        terminal.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pos-app", description="O2O store terminal")
+    parser.add_argument("--home", help=f"data folder (default: ${config.ENV_HOME} or the user data folder)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
+
+    demo = sub.add_parser("demo-data", help="create demo catalogue, members, coupons and staff")
+    demo.add_argument("--products", type=int, default=2000, help="catalogue size (up to 1,000,000)")
+    demo.add_argument("--members", type=int, default=200)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=cmd_demo_data)
+
+    sale = sub.add_parser("demo-sale", help="demo data plus a scripted sale printed as text")
+    sale.add_argument("--products", type=int, default=2000)
+    sale.add_argument("--seed", type=int, default=42)
+    sale.set_defaults(func=cmd_demo_sale)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "products", 1) > 1_000_000 or getattr(args, "products", 1) < 1:
+        print("pos-app: --products must be between 1 and 1,000,000", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (DatabaseError, DomainError, config.SettingsError) as exc:
+        print(f"pos-app: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

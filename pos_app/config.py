@@ -1,0 +1,187 @@
+"""Settings of a store terminal, each declared once with its key, default, type and description.
+
+Data and configuration live in one folder: ``--home`` on the command line, else ``$POS_HOME``, else
+the platform's user data folder (platformdirs). ``settings.json`` in that folder holds what differs from
+the defaults; unknown keys are kept (a newer version may have written them) but ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import platformdirs
+
+from pos_app.i18n import N_
+
+ENV_HOME = "POS_HOME"
+APP_NAME = "o2o-store"
+T = TypeVar("T")
+
+_REGISTRY: dict[str, ConfigVar[Any]] = {}
+
+
+@dataclass(frozen=True)
+class ConfigVar(Generic[T]):
+    """One setting. ``description`` is marked for translation and shown in the settings screen."""
+
+    key: str
+    default: T
+    type_: type
+    description: str
+    choices: tuple[Any, ...] | None = None
+    validate: Callable[[Any], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.key in _REGISTRY:
+            raise ValueError(f"setting {self.key!r} declared twice")
+        _REGISTRY[self.key] = self
+
+    def coerce(self, value: Any) -> T:
+        if self.type_ is bool and isinstance(value, str):
+            value = value.strip().lower() in {"1", "true", "yes", "on"}
+        elif self.type_ in (list, dict):
+            if not isinstance(value, self.type_):
+                raise ValueError(f"{self.key}: expected {self.type_.__name__}")
+        elif value is not None and not isinstance(value, self.type_):
+            value = self.type_(value)
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"{self.key}: {value!r} is not one of {list(self.choices)}")
+        if self.validate is not None and not self.validate(value):
+            raise ValueError(f"{self.key}: {value!r} is not valid")
+        return value
+
+
+def registry() -> dict[str, ConfigVar[Any]]:
+    return dict(_REGISTRY)
+
+
+# --- store and terminal ---------------------------------------------------------------------------
+LANGUAGE = ConfigVar("ui.language", "zh_CN", str, N_("Language of the screens"), choices=("zh_CN", "en"))
+RECEIPT_LANGUAGE = ConfigVar(
+    "receipt.language", "zh_CN", str, N_("Language of printed receipts"), choices=("zh_CN", "en")
+)
+STORE_NAME = ConfigVar("store.name", "O2O 示范店 Demo Store", str, N_("Store name on receipts"))
+STORE_ADDRESS = ConfigVar("store.address", "上海市静安区南京西路 1 号", str, N_("Store address on receipts"))
+STORE_TAX_ID = ConfigVar("store.tax_id", "91310000MA1FL0000X", str, N_("Taxpayer ID on receipts"))
+STORE_CODE = ConfigVar("store.code", "S001", str, N_("Store code given by the central platform"))
+TERMINAL_CODE = ConfigVar("terminal.code", "T01", str, N_("Terminal code within the store"))
+CURRENCY = ConfigVar("money.currency", "CNY", str, N_("Currency of the store"))
+CASH_ROUNDING = ConfigVar(
+    "money.cash_rounding",
+    "none",
+    str,
+    N_("Cash rounding: none, to 0.10 (half up) or down to 0.10 in the customer's favour"),
+    choices=("none", "nearest_10", "down_10"),
+)
+POINTS_PER_YUAN = ConfigVar("points.earn_per_yuan", 1, int, N_("Points earned per yuan spent"))
+POINTS_VALUE = ConfigVar("points.fen_per_100_points", 100, int, N_("Value of 100 points in fen"))
+POINTS_MAX_SHARE = ConfigVar(
+    "points.max_share_percent", 50, int, N_("Largest share of a sale payable with points, in percent")
+)
+POINTS_OFFLINE_LIMIT = ConfigVar(
+    "points.offline_limit", 5000, int, N_("Points a member may spend on this terminal while offline")
+)
+SCALE_LAYOUT = ConfigVar(
+    "scan.scale_layout",
+    [
+        {"prefix": "21", "item_digits": 5, "value": "price", "value_digits": 5},
+        {"prefix": "22", "item_digits": 5, "value": "weight", "value_digits": 5},
+    ],
+    list,
+    N_("Layout of price- and weight-embedded barcodes from the scales (prefixes 20-29)"),
+)
+SCAN_HOLD_OFF_MS = ConfigVar(
+    "scan.hold_off_ms", 1500, int, N_("Ignore the same code from the camera for this long (ms)")
+)
+PLATFORM_KEYS = ConfigVar(
+    "sync.platform_keys",
+    {},
+    dict,
+    N_("Public keys of the central platform, by key id (set at enrolment)"),
+)
+MEMBER_LOOKUP_SALT = ConfigVar(
+    "members.lookup_salt",
+    "o2o-demo-salt",
+    str,
+    N_("Salt of the members' phone lookup keys (from the platform)"),
+)
+E_RECEIPT_URL = ConfigVar(
+    "receipt.e_receipt_url", "https://r.o2o.example/", str, N_("Address printed in the receipt's QR code")
+)
+CENTRAL_URL = ConfigVar("sync.central_url", "", str, N_("Address of the central platform"))
+
+
+class Settings:
+    """The settings of one terminal, read from and written to ``<home>/settings.json``.
+
+    Thread-safe; readers get the default of any setting not in the file.
+    """
+
+    def __init__(self, home: Path, values: dict[str, Any] | None = None) -> None:
+        self.home = home
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = dict(values or {})
+
+    @property
+    def file(self) -> Path:
+        return self.home / "settings.json"
+
+    @classmethod
+    def load(cls, home: Path) -> Settings:
+        home.mkdir(parents=True, exist_ok=True)
+        settings = cls(home)
+        if settings.file.exists():
+            try:
+                data = json.loads(settings.file.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise SettingsError(f"{settings.file} is not readable JSON: {exc}") from exc
+            if not isinstance(data, dict):
+                raise SettingsError(f"{settings.file} must hold a JSON object")
+            settings._values = data
+        return settings
+
+    def get(self, var: ConfigVar[T]) -> T:
+        with self._lock:
+            if var.key not in self._values:
+                default = var.default
+                return json.loads(json.dumps(default)) if isinstance(default, list | dict) else default
+            try:
+                return var.coerce(self._values[var.key])
+            except (TypeError, ValueError):
+                return var.default
+
+    def set(self, var: ConfigVar[T], value: T) -> None:
+        value = var.coerce(value)
+        with self._lock:
+            self._values[var.key] = value
+            self._save_locked()
+
+    def _save_locked(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self._values, ensure_ascii=False, indent=2, sort_keys=True), "utf-8")
+        os.replace(tmp, self.file)
+
+    @property
+    def database_file(self) -> Path:
+        return self.home / "store.sqlite3"
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def resolve_home(cli_home: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: ``--home``, else ``$POS_HOME``, else the platform's user data folder."""
+    if cli_home:
+        return Path(cli_home).expanduser().resolve()
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

@@ -1,0 +1,548 @@
+"""Reference data on the terminal: catalogue and search, tiers, members, promotions, coupon campaigns,
+pickup orders and stock levels. Written by the sync engine (or the demo loader), read by the till.
+
+Lookups on the scan path use indexed primary keys and compiled Core statements (~30 us each).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from pypinyin import lazy_pinyin
+from sqlalchemy import Connection, Row, bindparam, func, select
+
+from pos_app.db import schema
+from pos_app.domain.catalog import Product, Unit
+from pos_app.domain.members import DEFAULT_TIERS, Member, Tier
+from pos_app.domain.money import Money
+from pos_app.domain.pricing import Coupon, Offer, Promotion
+from pos_app.domain.text import Text
+
+p = schema.product
+
+# --- products -------------------------------------------------------------------------------------
+
+
+def product_from_row(row: Row[Any] | Mapping[str, Any], currency: str = "CNY") -> Product:
+    m = row._mapping if isinstance(row, Row) else row
+    member_price = m["member_price"]
+    return Product(
+        id=m["id"],
+        sku=m["sku"],
+        name=Text(m["name_zh"], m["name_en"]),
+        price=Money(m["price"], currency),
+        unit=Unit(m["unit"]),
+        tax_class=m["tax_class"],
+        category_id=m["category_id"],
+        member_price=None if member_price is None else Money(member_price, currency),
+        plu=m["plu"],
+        points_eligible=bool(m["points_eligible"]),
+        active=bool(m["active"]),
+    )
+
+
+_PRODUCT_COLUMNS = [
+    p.c.id,
+    p.c.sku,
+    p.c.name_zh,
+    p.c.name_en,
+    p.c.category_id,
+    p.c.unit,
+    p.c.price,
+    p.c.member_price,
+    p.c.tax_class,
+    p.c.plu,
+    p.c.points_eligible,
+    p.c.active,
+]
+# built once with bind parameters: constructing a statement per scan costs more than running it
+_BY_GTIN = (
+    select(*_PRODUCT_COLUMNS)
+    .join(schema.barcode, schema.barcode.c.product_id == p.c.id)
+    .where(schema.barcode.c.code == bindparam("code"))
+)
+_BY_ID = select(*_PRODUCT_COLUMNS).where(p.c.id == bindparam("id"))
+_BY_SKU = select(*_PRODUCT_COLUMNS).where(p.c.sku == bindparam("sku"))
+_BY_PLU = select(*_PRODUCT_COLUMNS).where(p.c.plu == bindparam("plu"))
+
+
+def product_by_id(conn: Connection, product_id: int, currency: str = "CNY") -> Product | None:
+    row = conn.execute(_BY_ID, {"id": product_id}).first()
+    return None if row is None else product_from_row(row, currency)
+
+
+def products_by_ids(conn: Connection, ids: Iterable[int], currency: str = "CNY") -> dict[int, Product]:
+    ids = list(set(ids))
+    result: dict[int, Product] = {}
+    for chunk in range(0, len(ids), 500):
+        rows = conn.execute(select(*_PRODUCT_COLUMNS).where(p.c.id.in_(ids[chunk : chunk + 500])))
+        result.update({row.id: product_from_row(row, currency) for row in rows})
+    return result
+
+
+def product_by_gtin(conn: Connection, gtin14: str, currency: str = "CNY") -> Product | None:
+    row = conn.execute(_BY_GTIN, {"code": gtin14}).first()
+    return None if row is None else product_from_row(row, currency)
+
+
+def product_by_sku(conn: Connection, sku: str, currency: str = "CNY") -> Product | None:
+    row = conn.execute(_BY_SKU, {"sku": sku}).first()
+    return None if row is None else product_from_row(row, currency)
+
+
+def product_by_plu(conn: Connection, plu: str, currency: str = "CNY") -> Product | None:
+    row = conn.execute(_BY_PLU, {"plu": plu}).first()
+    return None if row is None else product_from_row(row, currency)
+
+
+def gtins_of(conn: Connection, product_id: int) -> list[str]:
+    return list(
+        conn.execute(select(schema.barcode.c.code).where(schema.barcode.c.product_id == product_id)).scalars()
+    )
+
+
+def product_count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(p)).scalar_one()
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+# Chinese runs (CJK Unified Ideographs, extension A, compatibility) or Latin/digit words
+_SEGMENT = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([0-9a-z]+)")
+
+
+def _segments(text: str) -> list[tuple[str, str]]:
+    """``[("cjk", "农夫山泉"), ("word", "550ml"), ...]`` of NFKC-folded, lower-cased ``text``.
+
+    NFKC folds full-width letters and digits (typed with a Chinese IME) to ASCII.
+    """
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return [("cjk", cjk) if cjk else ("word", word) for cjk, word in _SEGMENT.findall(folded)]
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(chars: str) -> tuple[tuple[str, ...], str]:
+    syllables = tuple(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
+    return syllables, "".join(s[0] for s in syllables)
+
+
+def search_terms(name_zh: str, name_en: str) -> tuple[str, str, str]:
+    """Index text for the FTS columns (zh, en, py) of a product.
+
+    ``zh``: each Chinese character a token, Latin words and numbers whole, in name order (so a typed
+    run of characters matches as a phrase); ``en``: the English name; ``py``: the pinyin syllables,
+    the initials (``nfsq`` for 农夫山泉) and the joined spelling of each Chinese run.
+    """
+    zh: list[str] = []
+    py: list[str] = []
+    for kind, segment in _segments(name_zh):
+        if kind == "word":
+            zh.append(segment)
+            continue
+        zh.extend(segment)
+        syllables, initials = _pinyin(segment)
+        py.extend(syllables)
+        if len(syllables) > 1:
+            py.extend([initials, "".join(syllables)])
+    en = " ".join(word for _kind, word in _segments(name_en))
+    return " ".join(zh), en, " ".join(py)
+
+
+PREFIX_INDEXED = 3  # the FTS5 table has prefix indexes for 1, 2 and 3 characters
+MAX_EXPANSION = 64
+
+
+def expand_prefix(conn: Connection, prefix: str) -> list[str] | None:
+    """Whole index terms starting with ``prefix``; None when there are too many to list."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    terms = list(conn.execute(_EXPAND, {"low": prefix, "high": upper, "limit": MAX_EXPANSION + 1}).scalars())
+    return None if len(terms) > MAX_EXPANSION else terms
+
+
+_EXPAND = (
+    select(schema.search_term.c.term)
+    .where(schema.search_term.c.term >= bindparam("low"), schema.search_term.c.term < bindparam("high"))
+    .limit(bindparam("limit"))
+)
+
+
+def match_expression(query: str, *, expand: Callable[[str], list[str] | None] | None = None) -> str | None:
+    """FTS5 MATCH text for what a cashier typed; None if nothing searchable was typed, "" if a typed
+    word cannot match anything.
+
+    Chinese runs must appear as consecutive characters; Latin words and numbers match as prefixes in
+    any of the name columns (English name, pinyin, Latin words of the Chinese name). Words longer than
+    the prefix indexes are expanded to whole terms with ``expand`` when given. Only
+    letters, digits and CJK characters reach the expression, so no input can break its syntax.
+    """
+    parts = []
+    for kind, segment in _segments(query):
+        if kind == "cjk":
+            parts.append('zh : "' + " ".join(segment) + '"')
+            continue
+        terms = expand(segment) if expand is not None and len(segment) > PREFIX_INDEXED else None
+        if terms is None:
+            parts.append('{zh en py} : "' + segment + '"*')
+        elif not terms:
+            return ""
+        else:
+            parts.append("{zh en py} : (" + " OR ".join('"' + t + '"' for t in terms) + ")")
+    return " AND ".join(parts) if parts else None
+
+
+_SEARCH = (
+    "SELECT p.id, p.sku, p.name_zh, p.name_en, p.category_id, p.unit, p.price, p.member_price,"
+    " p.tax_class, p.plu, p.points_eligible, p.active"
+    " FROM (SELECT rowid FROM product_search WHERE product_search MATCH ? LIMIT ?) AS s"
+    " JOIN product AS p ON p.id = s.rowid WHERE p.active"
+)
+
+
+CANDIDATES = 200
+
+
+def search_products(conn: Connection, query: str, limit: int = 50, currency: str = "CNY") -> list[Product]:
+    """Products whose names match ``query`` as typed so far (Chinese, English or pinyin), best first:
+    an exact SKU, then -- among the first matches -- names that start with what was typed, shorter
+    names before longer ones.
+
+    No bm25 ranking: FTS5 must read a term's whole doclist to rank (or to prove that no name *starts*
+    with a term), which a one-letter query over a million names cannot afford per keystroke. The
+    query streams and stops after ``CANDIDATES`` matches; those are ordered here.
+    """
+    results: list[Product] = []
+    sku = query.strip().upper()
+    if len(sku) >= 3 and sku.isascii() and sku.isalnum():
+        exact = product_by_sku(conn, sku, currency)
+        if exact is not None and exact.active:
+            results.append(exact)
+    expression = match_expression(query, expand=functools.partial(expand_prefix, conn))
+    if not expression:
+        return results
+    rows = conn.exec_driver_sql(_SEARCH, (expression, max(CANDIDATES, limit))).all()
+    typed = unicodedata.normalize("NFKC", query).strip().lower()
+
+    def relevance(row: Row[Any]) -> tuple[bool, int, int]:
+        starts = row.name_zh.lower().startswith(typed) or row.name_en.lower().startswith(typed)
+        return (not starts, len(row.name_zh), row.id)
+
+    seen = {p.id for p in results}
+    for row in sorted(rows, key=relevance):
+        if row.id not in seen and len(results) < limit:
+            results.append(product_from_row(row._mapping, currency))
+    return results
+
+
+# --- writing the catalogue (sync apply, demo data) ------------------------------------------------
+
+_UPSERT_PRODUCT = (
+    "INSERT INTO product (id, sku, name_zh, name_en, category_id, unit, price, member_price, tax_class,"
+    " plu, points_eligible, active, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT(id) DO UPDATE SET sku=excluded.sku, name_zh=excluded.name_zh, name_en=excluded.name_en,"
+    " category_id=excluded.category_id, unit=excluded.unit, price=excluded.price,"
+    " member_price=excluded.member_price, tax_class=excluded.tax_class, plu=excluded.plu,"
+    " points_eligible=excluded.points_eligible, active=excluded.active, version=excluded.version"
+)
+
+
+def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> None:
+    """Insert or update products with their barcodes and search index entries, in bulk.
+
+    Each mapping has the product columns plus ``barcodes`` (GTIN-14 strings).
+    """
+    if not products:
+        return
+    conn.exec_driver_sql(
+        _UPSERT_PRODUCT,
+        [
+            (
+                d["id"],
+                d["sku"],
+                d["name_zh"],
+                d["name_en"],
+                d.get("category_id"),
+                d.get("unit", "each"),
+                d["price"],
+                d.get("member_price"),
+                d.get("tax_class", "standard"),
+                d.get("plu"),
+                int(bool(d.get("points_eligible", True))),
+                int(bool(d.get("active", True))),
+                d.get("version", 0),
+            )
+            for d in products
+        ],
+    )
+    ids = [(d["id"],) for d in products]
+    conn.exec_driver_sql("DELETE FROM product_search WHERE rowid = ?", ids)
+    indexed = [(d["id"], *search_terms(d["name_zh"], d["name_en"])) for d in products]
+    conn.exec_driver_sql("INSERT INTO product_search (rowid, zh, en, py) VALUES (?,?,?,?)", indexed)
+    terms = {term for _id, *columns in indexed for column in columns for term in column.split()}
+    conn.exec_driver_sql("INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(t,) for t in terms])
+    conn.exec_driver_sql("DELETE FROM barcode WHERE product_id = ?", ids)
+    codes = [(code, d["id"]) for d in products for code in d.get("barcodes", ())]
+    if codes:
+        conn.exec_driver_sql("INSERT OR REPLACE INTO barcode (code, product_id) VALUES (?, ?)", codes)
+
+
+def delete_products(conn: Connection, ids: Sequence[int]) -> None:
+    """Products removed centrally become inactive (old sales still name them)."""
+    if ids:
+        conn.exec_driver_sql("UPDATE product SET active = 0 WHERE id = ?", [(i,) for i in ids])
+
+
+def upsert_categories(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO category (id, name_zh, name_en, parent_id, version) VALUES (?,?,?,?,?)",
+        [(r["id"], r["name_zh"], r["name_en"], r.get("parent_id"), r.get("version", 0)) for r in rows],
+    )
+
+
+def categories(conn: Connection) -> list[tuple[int, Text]]:
+    rows = conn.execute(select(schema.category).order_by(schema.category.c.id))
+    return [(r.id, Text(r.name_zh, r.name_en)) for r in rows]
+
+
+# --- tiers and members ----------------------------------------------------------------------------
+
+
+def tiers(conn: Connection) -> dict[str, Tier]:
+    rows = conn.execute(select(schema.member_tier)).all()
+    if not rows:
+        return dict(DEFAULT_TIERS)
+    return {
+        r.code: Tier(r.code, Text(r.name_zh, r.name_en), r.earn_multiplier_bp, bool(r.member_prices))
+        for r in rows
+    }
+
+
+def upsert_tiers(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO member_tier"
+        " (code, name_zh, name_en, earn_multiplier_bp, member_prices, version)"
+        " VALUES (?,?,?,?,?,?)",
+        [
+            (
+                r["code"],
+                r["name_zh"],
+                r["name_en"],
+                r["earn_multiplier_bp"],
+                int(r["member_prices"]),
+                r.get("version", 0),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _member_from_row(row: Row[Any]) -> Member:
+    return Member(
+        id=row.id,
+        phone_masked=row.phone_masked,
+        tier=row.tier,
+        points_balance=row.points_balance,
+        name_masked=row.name_masked,
+        marketing_consent=bool(row.marketing_consent),
+    )
+
+
+def member_by_id(conn: Connection, member_id: int) -> Member | None:
+    row = conn.execute(select(schema.member).where(schema.member.c.id == member_id)).first()
+    return None if row is None else _member_from_row(row)
+
+
+def member_by_phone_hash(conn: Connection, phone_hash: str) -> Member | None:
+    row = conn.execute(select(schema.member).where(schema.member.c.phone_hash == phone_hash)).first()
+    return None if row is None else _member_from_row(row)
+
+
+def upsert_members(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO member (id, phone_hash, phone_masked, name_masked, tier, points_balance,"
+        " marketing_consent, version) VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (
+                r["id"],
+                r["phone_hash"],
+                r["phone_masked"],
+                r.get("name_masked", ""),
+                r.get("tier", "regular"),
+                r.get("points_balance", 0),
+                int(bool(r.get("marketing_consent", False))),
+                r.get("version", 0),
+            )
+            for r in rows
+        ],
+    )
+
+
+def points_pending(conn: Connection, member_id: int, acked_seq: int) -> int:
+    """Points moves made on this terminal that the platform has not acknowledged yet."""
+    return conn.execute(
+        select(func.coalesce(func.sum(schema.points_entry.c.delta), 0)).where(
+            schema.points_entry.c.member_id == member_id, schema.points_entry.c.outbox_seq > acked_seq
+        )
+    ).scalar_one()
+
+
+def points_spent_offline(conn: Connection, member_id: int, acked_seq: int) -> int:
+    """Points this terminal let the member spend since the platform last acknowledged its events."""
+    return -conn.execute(
+        select(func.coalesce(func.sum(schema.points_entry.c.delta), 0)).where(
+            schema.points_entry.c.member_id == member_id,
+            schema.points_entry.c.outbox_seq > acked_seq,
+            schema.points_entry.c.kind == "redeem",
+        )
+    ).scalar_one()
+
+
+# --- promotions and coupon campaigns --------------------------------------------------------------
+
+
+def _active_at(starts_at: str | None, ends_at: str | None, now: datetime) -> bool:
+    stamp = now.isoformat()
+    return (starts_at is None or starts_at <= stamp) and (ends_at is None or stamp < ends_at)
+
+
+def active_promotions(conn: Connection, now: datetime, currency: str = "CNY") -> list[Promotion]:
+    rows = conn.execute(select(schema.promotion).where(schema.promotion.c.active)).all()
+    return [
+        Promotion(
+            r.id, Text(r.name_zh, r.name_en), Offer.from_dict(json.loads(r.offer), currency), r.priority
+        )
+        for r in rows
+        if _active_at(r.starts_at, r.ends_at, now)
+    ]
+
+
+def upsert_promotions(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO promotion (id, name_zh, name_en, offer, priority, starts_at, ends_at, active,"
+        " version) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                r["id"],
+                r["name_zh"],
+                r["name_en"],
+                json.dumps(r["offer"]),
+                r.get("priority", 100),
+                r.get("starts_at"),
+                r.get("ends_at"),
+                int(bool(r.get("active", True))),
+                r.get("version", 0),
+            )
+            for r in rows
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    name: Text
+    offer: Offer
+    starts_at: str | None
+    ends_at: str | None
+    single_use: bool
+    offline_allowed: bool
+    offline_max_value: Money | None
+    revoked: bool
+
+    def coupon(self, coupon_id: int) -> Coupon:
+        return Coupon(coupon_id, self.id, self.name, self.offer)
+
+    def active_at(self, now: datetime) -> bool:
+        return _active_at(self.starts_at, self.ends_at, now)
+
+
+def campaign_by_id(conn: Connection, campaign_id: int, currency: str = "CNY") -> Campaign | None:
+    r = conn.execute(select(schema.coupon_campaign).where(schema.coupon_campaign.c.id == campaign_id)).first()
+    if r is None:
+        return None
+    return Campaign(
+        r.id,
+        Text(r.name_zh, r.name_en),
+        Offer.from_dict(json.loads(r.offer), currency),
+        r.starts_at,
+        r.ends_at,
+        bool(r.single_use),
+        bool(r.offline_allowed),
+        None if r.offline_max_value is None else Money(r.offline_max_value, currency),
+        bool(r.revoked),
+    )
+
+
+def upsert_campaigns(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO coupon_campaign (id, name_zh, name_en, offer, starts_at, ends_at, single_use,"
+        " offline_allowed, offline_max_value, revoked, version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                r["id"],
+                r["name_zh"],
+                r["name_en"],
+                json.dumps(r["offer"]),
+                r.get("starts_at"),
+                r.get("ends_at"),
+                int(bool(r.get("single_use", True))),
+                int(bool(r.get("offline_allowed", True))),
+                r.get("offline_max_value"),
+                int(bool(r.get("revoked", False))),
+                r.get("version", 0),
+            )
+            for r in rows
+        ],
+    )
+
+
+def coupon_revoked(conn: Connection, coupon_id: int) -> bool:
+    return (
+        conn.execute(
+            select(schema.coupon_revocation.c.coupon_id).where(
+                schema.coupon_revocation.c.coupon_id == coupon_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def coupon_redeemed_here(conn: Connection, coupon_id: int) -> str | None:
+    """The sale on this terminal that already redeemed ``coupon_id``, if any."""
+    return conn.execute(
+        select(schema.coupon_redemption.c.sale_id).where(
+            schema.coupon_redemption.c.coupon_id == coupon_id, schema.coupon_redemption.c.status == "redeemed"
+        )
+    ).scalar()
+
+
+# --- stock ----------------------------------------------------------------------------------------
+
+
+def stock_on_hand(conn: Connection, product_id: int, acked_seq: int) -> int | None:
+    """Stock shown to staff: the level last pulled plus this terminal's moves not yet acknowledged."""
+    level = conn.execute(
+        select(schema.stock_level.c.on_hand).where(schema.stock_level.c.product_id == product_id)
+    ).scalar()
+    if level is None:
+        return None
+    pending = conn.execute(
+        select(func.coalesce(func.sum(schema.stock_move.c.delta), 0)).where(
+            schema.stock_move.c.product_id == product_id, schema.stock_move.c.outbox_seq > acked_seq
+        )
+    ).scalar_one()
+    return level + pending
+
+
+def upsert_stock_levels(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO stock_level (product_id, on_hand, version) VALUES (?,?,?)",
+        [(r["product_id"], r["on_hand"], r.get("version", 0)) for r in rows],
+    )
