@@ -74,6 +74,20 @@ def cmd_demo_sale(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_till(args: argparse.Namespace) -> int:
+    """Open the till window on this terminal's data folder."""
+    from hardware.printer import TextPrinter
+
+    home = config.resolve_home(args.home)
+    terminal = _terminal(args, printer=TextPrinter(home / "printed-receipts.txt"))
+    try:
+        from pos_app.ui.main import run_till
+
+        return run_till(terminal, fullscreen=args.fullscreen)
+    finally:
+        terminal.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pos-app", description="O2O store terminal")
     parser.add_argument("--home", help=f"data folder (default: ${config.ENV_HOME} or the user data folder)")
@@ -86,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--members", type=int, default=200)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo_data)
+
+    till = sub.add_parser("till", help="open the till window")
+    till.add_argument("--fullscreen", action="store_true", help="fill the screen (the store's till)")
+    till.set_defaults(func=cmd_till)
 
     sale = sub.add_parser("demo-sale", help="demo data plus a scripted sale printed as text")
     sale.add_argument("--products", type=int, default=2000)

@@ -480,22 +480,29 @@ class CheckoutService:
         self._save_active()
         return tender
 
-    def points_available(self) -> int:
-        """Points the member may spend here now: balance, and the offline bound of this terminal."""
+    def _points_room(self) -> tuple[int, bool]:
+        """(points the member may still spend on this payment, whether the offline bound is what limits)."""
         member = self.basket.member
         if member is None:
-            return 0
+            return 0, False
         limit = self.ctx.settings.get(config.POINTS_OFFLINE_LIMIT)
         with self.ctx.db.read() as conn:
             spent_offline = catalog.points_spent_offline(conn, member.id, ledger.acked_seq(conn))
-        return max(0, min(member.points_balance, limit - spent_offline))
+        tendered = sum(t.points for t in self.payment.tenders) if self.payment else 0
+        by_balance = member.points_balance - tendered
+        by_bound = limit - spent_offline - tendered
+        return max(0, min(by_balance, by_bound)), by_bound < by_balance
+
+    def points_available(self) -> int:
+        """Points the member may spend here now: their balance and this terminal's offline bound, less
+        the points already tendered on this payment."""
+        return self._points_room()[0]
 
     def pay_points(self, points: int) -> Tender:
-        member = self.basket.member
-        if member is None:
+        if self.basket.member is None:
             raise PaymentError(_("Identify the member first"))
-        available = self.points_available()
-        if points > available and available < member.points_balance:
+        available, bound = self._points_room()
+        if points > available and bound:
             raise PaymentError(
                 _("Offline, this member can spend at most {points} more points on this till").format(
                     points=available

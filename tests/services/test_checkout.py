@@ -296,3 +296,36 @@ def test_receipt_prints_in_chinese(terminal, open_till, printer):
     co.complete()
     text = printer.text
     assert "销售小票" in text and "合计" in text and "找零" in text
+
+
+def test_points_already_tendered_count_against_the_balance(terminal, open_till):
+    co = terminal.checkout
+    for code in barcodes(terminal, 4, 6):
+        co.scan(code)
+    co.scan(terminal.demo.member_code)  # 3000 points
+    co.start_payment()
+    before = co.points_available()
+    co.pay_points(1000)
+    assert co.points_available() == before - 1000
+    with pytest.raises(PaymentError, match="only"):
+        co.pay_points(before - 999)
+
+
+def test_offline_points_spending_is_bounded_per_terminal(terminal, open_till):
+    from pos_app import config
+
+    terminal.settings.set(config.POINTS_OFFLINE_LIMIT, 500)
+    co = terminal.checkout
+    for code in barcodes(terminal, 4, 3):
+        co.scan(code)
+    co.scan(terminal.demo.member_code)
+    co.pay_points(400)
+    co.pay_cash(Money.of("500"))
+    co.complete()
+    for code in barcodes(terminal, 4, 3):
+        co.scan(code)
+    co.scan(terminal.demo.member_code)
+    assert co.points_available() == 100
+    with pytest.raises(PaymentError, match="at most 100 more points"):
+        co.pay_points(200)
+    co.pay_points(100)

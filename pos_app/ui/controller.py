@@ -1,0 +1,260 @@
+"""The till's controller: every user action goes from a widget to here, then to the services through
+the task runner, and comes back as a signal the pages render. Widgets never call services.
+
+Runs on the GUI thread; the service calls run on the database worker (``Op(...).run()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from pos_app.app import Terminal
+from pos_app.db import catalog
+from pos_app.domain.barcodes import ScanEvent, ScanSource, Symbology
+from pos_app.domain.errors import DomainError
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Approval, Permission, StaffMember
+from pos_app.i18n import _, current_language
+from pos_app.ui.tasks import Op, TaskRunner
+from pos_app.ui.views import BasketView, snapshot
+
+
+def describe(error: BaseException) -> str:
+    """Words for the cashier: our own errors carry them; anything else is summarised."""
+    if isinstance(error, DomainError):
+        return error.message
+    message = getattr(error, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    return _("Something went wrong: {error}").format(error=type(error).__name__)
+
+
+class TillController(QObject):
+    basket_changed = Signal(object)  # BasketView
+    notice = Signal(str, str)  # text, kind: ok | error | info | warn
+    scanned = Signal(object)  # ScanOutcome
+    staff_changed = Signal(object)  # StaffMember | None
+    till_changed = Signal(object)  # TillSession | None
+    sale_completed = Signal(object)  # CompletedSale
+    search_results = Signal(str, list)  # query, [Product]
+    busy = Signal(bool)
+
+    def __init__(self, terminal: Terminal, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.terminal = terminal
+        self.runner = runner
+        self.staff: StaffMember | None = None
+        self.till = None
+        self.view: BasketView | None = None
+        self._search_serial = 0
+        runner.busy_changed.connect(self.busy)
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _op(self, fn: Callable[..., Any], *args: Any, refresh: bool = True, **kwargs: Any) -> Op:
+        """An operation on the services that returns the fresh basket snapshot with its own result."""
+        checkout = self.terminal.checkout
+
+        def call() -> tuple[Any, BasketView | None]:
+            result = fn(*args, **kwargs)
+            return result, (snapshot(checkout) if refresh else None)
+
+        return Op(self.runner, call)
+
+    def _after(self, callback: Callable[[Any], None] | None = None) -> Callable[[tuple[Any, Any]], None]:
+        def done(value: tuple[Any, BasketView | None]) -> None:
+            result, view = value
+            if view is not None:
+                self.view = view
+                self.basket_changed.emit(view)
+            if callback is not None:
+                callback(result)
+
+        return done
+
+    def _fail(self, error: BaseException) -> None:
+        self.notice.emit(describe(error), "error")
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+        refresh: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Run a service call on the worker; ``then(result)`` on success, the error shown otherwise."""
+
+        def on_failure(error: BaseException) -> None:
+            self._fail(error)
+            if failed is not None:
+                failed(error)
+
+        self._op(fn, *args, refresh=refresh, **kwargs).success(self._after(then)).failure(on_failure).run()
+
+    def refresh(self) -> None:
+        self.run(lambda: None)
+
+    # --- staff and till ---------------------------------------------------------------------------
+    def sign_in(self, staff_id: int, pin: str, then: Callable[[StaffMember], None] | None = None) -> None:
+        def signed(staff: StaffMember) -> None:
+            self.staff = staff
+            self.staff_changed.emit(staff)
+            self.load_till()
+            if then:
+                then(staff)
+
+        def do() -> StaffMember:
+            staff = self.terminal.staff.sign_in(staff_id, pin)
+            self.terminal.checkout.set_cashier(staff)
+            self.terminal.checkout.restore_active()
+            return staff
+
+        self.run(do, then=signed)
+
+    def sign_out(self) -> None:
+        def do() -> None:
+            self.terminal.checkout.set_cashier(None)
+
+        self.staff = None
+        self.run(do, refresh=False)
+        self.staff_changed.emit(None)
+
+    def approve(
+        self,
+        staff_id: int,
+        pin: str,
+        permission: Permission,
+        then: Callable[[Approval], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.run(
+            self.terminal.staff.approve, staff_id, pin, permission, then=then, failed=failed, refresh=False
+        )
+
+    def load_till(self) -> None:
+        def loaded(session: Any) -> None:
+            self.till = session
+            self.till_changed.emit(session)
+
+        self.run(self.terminal.till.current, then=loaded)
+
+    def open_till(self, amount: Money, then: Callable[[Any], None] | None = None) -> None:
+        def opened(session: Any) -> None:
+            self.till = session
+            self.till_changed.emit(session)
+            self.notice.emit(_("Till opened with a float of {amount}").format(amount=amount.plain()), "ok")
+            if then:
+                then(session)
+
+        self.run(self.terminal.till.open, self.staff, amount, then=opened)
+
+    # --- scanning and search ----------------------------------------------------------------------
+    def scan(
+        self, text: str, symbology: Symbology = Symbology.UNKNOWN, source: ScanSource = ScanSource.MANUAL
+    ) -> None:
+        event = ScanEvent(text, symbology, source)
+
+        def done(outcome: Any) -> None:
+            self.scanned.emit(outcome)
+            if outcome.kind != "product" or not outcome.ok or outcome.needs_weight:
+                kind = "ok" if outcome.ok else "error"
+                if outcome.needs_weight:
+                    kind = "info"
+                self.notice.emit(outcome.message, kind)
+
+        self.run(self.terminal.checkout.handle_scan, event, then=done)
+
+    def search(self, query: str) -> None:
+        """Search as you type; stale answers (an older keystroke finishing late) are dropped."""
+        self._search_serial += 1
+        serial = self._search_serial
+        ctx = self.terminal.ctx
+
+        def do() -> list:
+            with ctx.db.read() as conn:
+                return catalog.search_products(conn, query, limit=30, currency=ctx.currency)
+
+        def done(products: list) -> None:
+            if serial == self._search_serial:
+                self.search_results.emit(query, products)
+
+        self.run(do, then=done, refresh=False)
+
+    def add_product(self, product_id: int, quantity: int | None = None) -> None:
+        self.run(self.terminal.checkout.add_product_id, product_id, quantity)
+
+    def set_quantity(self, line_id: int, quantity: int) -> None:
+        self.run(self.terminal.checkout.set_quantity, line_id, quantity)
+
+    def void_line(self, line_id: int) -> None:
+        self.run(self.terminal.checkout.void_line, line_id)
+
+    def override_price(self, line_id: int, price: Money, approval: Approval, reason: str) -> None:
+        self.run(self.terminal.checkout.override_price, line_id, price, approval, reason)
+
+    # --- member and coupons -----------------------------------------------------------------------
+    def member_by_phone(self, phone: str, then: Callable[[Any], None] | None = None) -> None:
+        self.run(self.terminal.checkout.set_member_by_phone, phone, then=then)
+
+    def clear_member(self) -> None:
+        self.run(self.terminal.checkout.clear_member)
+
+    def remove_coupon(self, coupon_id: int) -> None:
+        self.run(self.terminal.checkout.remove_coupon, coupon_id)
+
+    # --- basket -----------------------------------------------------------------------------------
+    def cancel_basket(self, reason: str = "") -> None:
+        self.run(self.terminal.checkout.cancel_basket, reason)
+
+    def hold(self, label: str = "", then: Callable[[Any], None] | None = None) -> None:
+        self.run(self.terminal.checkout.hold, label, then=then)
+
+    def held_baskets(self, then: Callable[[list], None]) -> None:
+        self.run(self.terminal.checkout.held_baskets, then=then, refresh=False)
+
+    def recall(self, held_id: str, then: Callable[[Any], None] | None = None) -> None:
+        self.run(self.terminal.checkout.recall, held_id, then=then)
+
+    # --- payment ----------------------------------------------------------------------------------
+    def start_payment(self, then: Callable[[Any], None] | None = None) -> None:
+        self.run(self.terminal.checkout.start_payment, then=then)
+
+    def pay_cash(self, tendered: Money) -> None:
+        self.run(self.terminal.checkout.pay_cash, tendered)
+
+    def pay_card(self, amount: Money, reference: str) -> None:
+        self.run(self.terminal.checkout.pay_card, amount, reference)
+
+    def pay_mobile(self, amount: Money, provider: str, reference: str) -> None:
+        self.run(self.terminal.checkout.pay_mobile, amount, provider, reference)
+
+    def pay_points(self, points: int) -> None:
+        self.run(self.terminal.checkout.pay_points, points)
+
+    def take_back_tender(self) -> None:
+        self.run(self.terminal.checkout.remove_last_tender)
+
+    def complete(self, print_receipt: bool) -> None:
+        def done(sale: Any) -> None:
+            self.sale_completed.emit(sale)
+            for warning in sale.warnings:
+                self.notice.emit(warning, "warn")
+
+        self.run(self.terminal.checkout.complete, print_receipt=print_receipt, then=done)
+
+    def reprint_last(self) -> None:
+        def done(result: Any) -> None:
+            if result.printed:
+                self.notice.emit(_("Receipt reprinted"), "ok")
+            else:
+                self.notice.emit(_("Receipt not printed: {error}").format(error=result.message), "warn")
+
+        self.run(self.terminal.receipts.reprint_last, then=done, refresh=False)
+
+    @property
+    def language(self) -> str:
+        return current_language()

@@ -1,0 +1,82 @@
+"""The real till window on the offscreen platform, over a real terminal database with demo data."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_app import config, i18n
+from pos_app.app import build_terminal
+from pos_app.config import Settings
+from pos_app.services.demo import install_demo
+from tests.services.conftest import RecordingPrinter
+
+
+@pytest.fixture
+def printer():
+    return RecordingPrinter()
+
+
+@pytest.fixture
+def language():
+    return "en"
+
+
+@pytest.fixture
+def terminal(home, clock, printer, language):
+    settings = Settings.load(home)
+    settings.set(config.LANGUAGE, language)
+    settings.set(config.RECEIPT_LANGUAGE, language)
+    term = build_terminal(home, printer=printer, clock=clock)
+    term.demo = install_demo(term.ctx, products=400, members=20)
+    yield term
+    term.close()
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def window(qtbot, qapp, terminal):
+    from pos_app.ui.main import application
+    from pos_app.ui.widgets import Sounds
+    from pos_app.ui.window import TillWindow
+
+    application([])
+    win = TillWindow(terminal, sounds=Sounds(enabled=False))
+    qtbot.addWidget(win)
+    win.resize(1024, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    assert not win.runner._worker.is_alive()
+
+
+def settle(qtbot, win, timeout=5000):
+    """Wait until every background task has come back to the GUI thread."""
+    qtbot.waitUntil(lambda: win.runner.pending == 0, timeout=timeout)
+    qtbot.wait(20)
+
+
+def sign_in(qtbot, win, staff_id=1001):
+    pin = win.terminal.demo.staff[staff_id][2]
+    win.signin.staff_field.clear()
+    qtbot.keyClicks(win.signin.staff_field, str(staff_id))
+    qtbot.keyClick(win.signin.staff_field, "\r")
+    qtbot.keyClicks(win.signin.pin_field, pin)
+    qtbot.keyClick(win.signin.pin_field, "\r")
+    settle(qtbot, win)
+
+
+def open_till(qtbot, win, amount="500"):
+    qtbot.keyClicks(win.open_page.amount, amount)
+    qtbot.keyClick(win.open_page.amount, "\r")
+    settle(qtbot, win)
+    assert win.pages.currentWidget() is win.sale
+
+
+def scan(qtbot, win, text):
+    """A code typed into the scan field and Enter, as a keyboard-wedge reader does."""
+    field = win.sale.scan_field
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, "\r")
+    settle(qtbot, win)
