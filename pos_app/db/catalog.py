@@ -16,7 +16,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import lazy_pinyin
 from sqlalchemy import Connection, Row, bindparam, func, select
 
 from pos_app.db import schema
@@ -130,6 +129,9 @@ def _segments(text: str) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=4096)
 def _pinyin(chars: str) -> tuple[tuple[str, ...], str]:
+    # imported here: pypinyin loads its dictionaries (~0.5 s), needed only when names are indexed
+    from pypinyin import lazy_pinyin
+
     syllables = tuple(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
     return syllables, "".join(s[0] for s in syllables)
 

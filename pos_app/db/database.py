@@ -15,16 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from pos_app.db import schema
+from pos_app.db import SCHEMA_HEAD, schema
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -39,6 +39,8 @@ class DatabaseTooNewError(DatabaseError):
 
 
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
@@ -46,6 +48,8 @@ def _alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_heads()
     if len(heads) != 1:
         raise DatabaseError(f"migrations have {len(heads)} heads; merge them")
@@ -113,17 +117,27 @@ class Database:
     # --- schema -----------------------------------------------------------------------------------
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            has_table = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            if has_table is None:
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def migrate(self) -> None:
         """Bring the file to this version's schema; refuse (and leave alone) a newer file."""
-        config = _alembic_config(str(self.engine.url))
-        script = ScriptDirectory.from_config(config)
-        head = head_revision()
         try:
             current = self.current_revision()
         except OperationalError as exc:
             raise DatabaseError(f"{self.path} cannot be opened as a database: {exc.orig}") from exc
+        if current == SCHEMA_HEAD:
+            return  # the common case: no Alembic import at all
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        config = _alembic_config(str(self.engine.url))
+        script = ScriptDirectory.from_config(config)
+        head = head_revision()
         if current == head:
             return
         known = {rev.revision for rev in script.walk_revisions()}

@@ -162,3 +162,9 @@ def test_updating_a_product_updates_its_search_entry_and_barcodes(catalogue_db):
         assert "豆浆" in names(catalog.search_products(conn, "豆浆"))
         assert "牛奶" not in names(catalog.search_products(conn, "牛奶"))
         assert catalog.product_by_gtin(conn, "00000000000017").sku == "Z0000002"
+
+
+def test_schema_head_constant_matches_the_migrations():
+    from pos_app.db import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD, "set pos_app.db.SCHEMA_HEAD to the newest migration"
