@@ -312,7 +312,11 @@ class SalePage(QWidget):
         self.subtotal.setText(money(view.subtotal))
         self.discount_text.setText("\n".join(f"{name}   {amount}" for name, amount in view.discounts))
         self.total.setText(money(view.total))
-        self.items_text.setText(_("{n} items").format(n=view.item_count) if view.item_count else "")
+        self.items_text.setText(
+            _("{n} items · VAT included {tax}").format(n=view.item_count, tax=money(view.tax))
+            if view.item_count
+            else ""
+        )
         has_tenders = view.payment is not None and bool(view.payment.tenders)
         empty = view.empty
         self.pay_button.setEnabled(not empty)

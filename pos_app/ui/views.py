@@ -82,6 +82,7 @@ class BasketView:
     discounts: tuple[tuple[str, str], ...]  # basket-level (满减, coupons) and the item-level total
     discount_total: Money
     total: Money
+    tax: Money  # VAT contained in the total, all rates
     member: MemberView | None
     coupons: tuple[CouponView, ...]
     payment: PaymentView | None
@@ -182,6 +183,7 @@ def snapshot(checkout: CheckoutService) -> BasketView:
         discounts=tuple(discounts),
         discount_total=pricing.discount_total,
         total=pricing.total,
+        tax=Money(sum(t.tax.minor for t in pricing.taxes), pricing.total.currency),
         member=member,
         coupons=coupons,
         payment=payment,

@@ -87,3 +87,21 @@ def test_screenshots_of_the_main_screens(qtbot, window, language):
     settle(qtbot, window)
     path = save(window, "9-x-report", language)
     assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("language", ["zh_CN"])
+def test_the_sale_screen_at_full_hd(qtbot, window, language):
+    window.resize(1920, 1080)
+    sign_in(qtbot, window)
+    open_till(qtbot, window)
+    for code in barcodes(window.terminal, 4, 6):
+        scan(qtbot, window, code)
+    scan(qtbot, window, window.terminal.demo.member_code)
+    qtbot.wait(50)
+    image = window.grab()
+    assert (image.width(), image.height()) == (1920, 1080)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    image.save(str(SHOTS / f"3-sale-1920x1080-{language}.png"))
+    pay = window.sale.pay_button
+    assert pay.isVisible() and pay.height() >= 48
+    assert window.sale.table.viewport().height() > 600  # the basket takes the extra room
