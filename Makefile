@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test bench lint system-deps venv clean
+.PHONY: run test bench lint system-deps venv clean installer
 
 system-deps:
 	@bash .ci/system-deps.sh
@@ -36,6 +36,11 @@ test: lint
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# The client as a PyInstaller bundle in dist/pos-app/ (see build_installer.py).
+installer: venv
+	$(BIN)/python -m pip install --quiet "pyinstaller>=6.5"
+	$(BIN)/python build_installer.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
