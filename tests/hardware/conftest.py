@@ -46,3 +46,40 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> None
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+def make_terminal(home, clock, printer=None, products: int = 200):
+    """A terminal with demo data, English receipts and screens (the assertions read English)."""
+    from pos_app import config
+    from pos_app.app import build_terminal
+    from pos_app.config import Settings
+    from pos_app.services.demo import install_demo
+
+    settings = Settings.load(home)
+    settings.set(config.LANGUAGE, "en")
+    settings.set(config.RECEIPT_LANGUAGE, "en")
+    terminal = build_terminal(home, printer=printer, clock=clock)
+    terminal.demo = install_demo(terminal.ctx, products=products, members=10)
+    return terminal
+
+
+def sign_in(terminal, staff_id: int = 1001):
+    staff = terminal.staff.sign_in(staff_id, terminal.demo.staff[staff_id][2])
+    terminal.checkout.set_cashier(staff)
+    return staff
+
+
+def product_codes(terminal, count: int = 3) -> list[str]:
+    from sqlalchemy import select
+
+    from pos_app.db import schema
+
+    with terminal.ctx.db.read() as conn:
+        rows = conn.execute(
+            select(schema.barcode.c.code)
+            .join(schema.product, schema.product.c.id == schema.barcode.c.product_id)
+            .where(schema.product.c.unit == "each", schema.product.c.active.is_(True))
+            .order_by(schema.product.c.id)
+            .limit(count)
+        ).scalars()
+        return [code[1:] for code in rows]
