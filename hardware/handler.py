@@ -101,3 +101,23 @@ class ScriptedHandler(DeviceHandler):
     def clear_status(self, device: str) -> None:
         with self._lock:
             self.cleared.append(device)
+
+
+class HandlerSlot(DeviceHandler):
+    """The handler the devices are built with, before the window that implements the real one exists:
+    it passes every call to :attr:`target` (a :class:`NullHandler` until the UI sets its own)."""
+
+    def __init__(self, target: DeviceHandler | None = None) -> None:
+        self.target: DeviceHandler = target or NullHandler()
+
+    def set(self, target: DeviceHandler | None) -> None:
+        self.target = target or NullHandler()
+
+    def ask_retry(self, device: str, reason: str, message: str) -> bool:
+        return self.target.ask_retry(device, reason, message)
+
+    def show_status(self, device: str, message: str) -> None:
+        self.target.show_status(device, message)
+
+    def clear_status(self, device: str) -> None:
+        self.target.clear_status(device)
