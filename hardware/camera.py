@@ -379,6 +379,10 @@ class CameraScanner:
 
     Threading: :meth:`start`, :meth:`stop` and :meth:`latest_preview` may be called from any thread;
     ``on_scan`` and the events run on the scanner's decode/capture threads, never the GUI thread.
+
+    ``enhance`` (the contrast-equalised second pass of :func:`~hardware.decoding.decode_frame`) is off
+    by default: most frames hold no code, the retry would double their cost, and the next frame is
+    another chance anyway.
     """
 
     def __init__(
@@ -391,7 +395,7 @@ class CameraScanner:
         hold_off_ms: int = 1500,
         confirm_frames: int = 2,
         decoders: Sequence[str] | None = None,
-        enhance: bool = True,
+        enhance: bool = False,
         preview: bool = True,
         preview_width: int | None = None,
         pace: bool | None = None,

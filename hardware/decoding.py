@@ -2,7 +2,8 @@
 
 zxing-cpp is the decoder: restricted to the formats a store uses it reads a 1280x720 frame in a few
 milliseconds, including rotated and inverted codes. When it finds nothing, the frame is tried once more
-after local contrast equalisation (CLAHE), which rescues dim or glossy labels. pyzbar (libzbar) is the
+after local contrast equalisation (CLAHE), which rescues dim or glossy labels (the camera skips this
+retry: see :class:`hardware.camera.CameraScanner`). pyzbar (libzbar) is the
 fallback: used when zxing-cpp is not installed, and after zxing for a still image when asked. It is
 about ten times slower, so the camera uses it only when zxing-cpp is missing.
 
