@@ -7,18 +7,22 @@ retry: see :class:`hardware.camera.CameraScanner`). pyzbar (libzbar) is the
 fallback: used when zxing-cpp is not installed, and after zxing for a still image when asked. It is
 about ten times slower, so the camera uses it only when zxing-cpp is missing.
 
-Bundling note: in a PyInstaller bundle pyzbar finds libzbar only if the library is collected and
-``PYZBAR_LIBRARY``/the loader path points at it (see the installer script).
+Bundling note: on Linux and macOS pyzbar looks libzbar up with ``ctypes.util.find_library``, which
+does not see a library collected into a PyInstaller bundle. :func:`_use_bundled_libzbar` loads it by
+path instead: ``$POS_ZBAR_LIBRARY``, else a ``libzbar*`` file in the bundle (``sys._MEIPASS``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +50,7 @@ RETAIL_FORMATS: frozenset[Symbology] = frozenset(
 
 ZXING = "zxing"
 PYZBAR = "pyzbar"
+ZBAR_LIBRARY_ENV = "POS_ZBAR_LIBRARY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +82,30 @@ def _zxing():
 @cache
 def _pyzbar():
     try:
+        _use_bundled_libzbar()
         from pyzbar import pyzbar
     except (ImportError, OSError):  # OSError: libzbar itself is missing
         return None
     return pyzbar
+
+
+def _use_bundled_libzbar() -> None:
+    """Point pyzbar at libzbar by path when it is named or shipped in the bundle (see above)."""
+    path = os.environ.get(ZBAR_LIBRARY_ENV)
+    bundle = getattr(sys, "_MEIPASS", None)
+    if not path and bundle and sys.platform != "win32":
+        found = sorted(Path(bundle).glob("**/libzbar*.so*")) + sorted(Path(bundle).glob("**/libzbar*.dylib"))
+        path = str(found[0]) if found else None
+    if not path:
+        return
+    from ctypes import cdll
+
+    from pyzbar import zbar_library
+
+    def load():
+        return cdll.LoadLibrary(path), []
+
+    zbar_library.load = load
 
 
 def available_decoders() -> tuple[str, ...]:

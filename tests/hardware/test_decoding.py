@@ -204,3 +204,30 @@ def test_unknown_decoder_name_is_refused():
 def test_decoded_code_is_plain_data():
     code = DecodedCode("1", Symbology.QR, ((0, 0), (10, 0), (10, 10), (0, 10)))
     assert code.center == (5.0, 5.0)
+
+
+def test_pyzbar_can_be_pointed_at_a_bundled_libzbar(monkeypatch):
+    """In a PyInstaller bundle find_library does not see the collected libzbar: it is loaded by path."""
+    import ctypes.util
+    import subprocess
+    import sys
+
+    library = ctypes.util.find_library("zbar")
+    if library is None:
+        pytest.skip("libzbar not installed")
+    resolved = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True).stdout
+    path = next((line.split("=>")[1].strip() for line in resolved.splitlines() if library in line), None)
+    if path is None:
+        pytest.skip("libzbar not found by path")
+    code = (
+        "import ctypes.util, sys\n"
+        "ctypes.util.find_library = lambda name: None\n"  # as inside a bundle
+        "from hardware.decoding import available_decoders\n"
+        "print(available_decoders())\n"
+    )
+    env = {"POS_ZBAR_LIBRARY": path, "PYTHONPATH": str(SAMPLES.parents[2])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "pyzbar" in out.stdout
+    env.pop("POS_ZBAR_LIBRARY")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "pyzbar" not in out.stdout  # without it, pyzbar is missing (and zxing-cpp carries on)
