@@ -3,13 +3,13 @@
 Two channels:
 
 - **Events** (plain Python, :class:`EventSink`, implemented by ``pos_app.events.EventBus``): a device
-  publishes ``device_problem(device, reason, message)`` when it fails, ``device_ok(device)`` when it
-  works again, and ``device_status(device, message)`` for progress. Published on the device's thread;
-  the Qt bridge re-emits them on the GUI thread.
-- **Questions** (:class:`DeviceHandler`): "Out of paper -- load paper and retry?" A device asks through
-  the handler and waits for the answer on its own thread; the Qt layer implements the handler with a
-  dialog on the GUI thread. Without a person to ask (tests, the console demo) :class:`NullHandler`
-  answers "no" at once, and the caller's own error path (a failed, reprintable receipt job) applies.
+  publishes ``device_problem(device, reason, message)`` when it fails and ``device_ok(device)`` when it
+  works again. Published on the device's thread; the Qt bridge re-emits them on the GUI thread.
+- **The person** (:class:`DeviceHandler`): "Out of paper -- load paper and retry?" A device asks through
+  the handler and waits for the answer on its own thread, and shows progress ("Present the card on the
+  terminal") through it. The Qt layer implements the handler with a dialog on the GUI thread. Without a
+  person to ask (tests, the console demo) :class:`NullHandler` answers "no" at once, and the caller's own
+  error path (a failed, reprintable receipt job) applies.
 """
 
 from __future__ import annotations

@@ -328,6 +328,12 @@ class PaymentService:
     def _resolve(self, charge: PendingCharge) -> ChargeOutcome:
         """Query until the outcome is known; customers confirming on their phone get
         ``confirm_timeout_s``, then a payment code is reversed."""
+        try:
+            return self._resolve_by_asking(charge)
+        finally:
+            self.handler.clear_status(DEVICE)
+
+    def _resolve_by_asking(self, charge: PendingCharge) -> ChargeOutcome:
         device_query = self._query_function(charge)
         started = self.monotonic()
         unanswered = 0
@@ -343,6 +349,7 @@ class PaymentService:
                 return ChargeOutcome(Outcome.NOT_CHARGED, result.message)
             if result.status is PaymentStatus.PENDING:
                 unanswered = 0
+                self.handler.show_status(DEVICE, result.message)
                 if self.monotonic() - started >= self.confirm_timeout_s:
                     if charge.kind is ChargeKind.CARD:
                         return ChargeOutcome(Outcome.PENDING, result.message, pending=charge)
@@ -379,7 +386,6 @@ class PaymentService:
             "The payment platform does not answer. The payment stays open: check it again before taking "
             "another payment."
         )
-        self.handler.show_status(DEVICE, message)
         return ChargeOutcome(Outcome.PENDING, message, pending=charge)
 
     def _apply(self, charge: PendingCharge, result: PaymentResult) -> ChargeOutcome:

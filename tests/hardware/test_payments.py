@@ -432,3 +432,14 @@ def test_sigkill_after_the_charge_loses_nothing_and_charges_once(home, clock, tm
     finally:
         device.close()
         till.close()
+
+
+def test_the_cashier_sees_that_the_customer_is_confirming(till, devices):
+    gateway = devices("gateway", ["userpaying:2"])
+    handler = ScriptedHandler()
+    assert service(till, gateway=gateway, handler=handler).pay_mobile_code(WECHAT_CODE).paid
+    assert handler.statuses[0] == (
+        "payment",
+        "Waiting for the customer to confirm the payment on their phone",
+    )
+    assert handler.cleared == ["payment"]
