@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hardware.customer_display import CustomerDisplay
+from hardware.factory import Devices, build_devices
 from hardware.printer import ReceiptPrinter
 from pos_app import config, i18n
 from pos_app.config import Settings
@@ -16,6 +18,7 @@ from pos_app.db.database import Database
 from pos_app.events import EventBus
 from pos_app.services.checkout import CheckoutService
 from pos_app.services.context import Clock, Offline, OnlineHelpers, TerminalContext
+from pos_app.services.payments import PaymentService
 from pos_app.services.pickup import PickupService
 from pos_app.services.receipts import ReceiptService
 from pos_app.services.sales import SalesService
@@ -34,11 +37,18 @@ class Terminal:
     sales: SalesService
     pickup: PickupService
     receipts: ReceiptService
+    payments: PaymentService
+    devices: Devices
     closers: list = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
         return self.ctx.settings
+
+    def set_customer_display(self, display: CustomerDisplay | None) -> None:
+        """The customer display window the UI built (``display.kind`` = window)."""
+        self.devices.set_display(display)
+        self.payments.display = self.devices.display
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -55,20 +65,33 @@ def build_terminal(
     printer: ReceiptPrinter | None = None,
     clock: Clock | None = None,
     online: OnlineHelpers | None = None,
+    devices: Devices | None = None,
 ) -> Terminal:
+    """``printer`` replaces the configured one (demo, tests); ``devices`` defaults to what the
+    settings file sets up (``hardware.factory``)."""
     settings = Settings.load(home)
     i18n.set_language(settings.get(config.LANGUAGE))
     db = Database(settings.database_file)
+    events = EventBus()
+    devices = devices or build_devices(settings, events=events)
     ctx = TerminalContext(
         settings=settings,
         db=db,
         clock=clock or Clock(),
-        events=EventBus(),
-        printer=printer,
+        events=events,
+        printer=printer if printer is not None else devices.printer,
         online=online or Offline(),
     )
     till = TillService(ctx)
     checkout = CheckoutService(ctx, till)
+    payments = PaymentService(
+        ctx,
+        checkout,
+        terminal=devices.terminal,
+        gateway=devices.gateway,
+        handler=devices.handler,
+        display=devices.display,
+    )
     return Terminal(
         ctx=ctx,
         staff=StaffService(ctx),
@@ -77,4 +100,7 @@ def build_terminal(
         sales=SalesService(ctx, till, checkout),
         pickup=PickupService(ctx, till),
         receipts=ReceiptService(ctx),
+        payments=payments,
+        devices=devices,
+        closers=[devices.close],
     )

@@ -116,6 +116,163 @@ E_RECEIPT_URL = ConfigVar(
 )
 CENTRAL_URL = ConfigVar("sync.central_url", "", str, N_("Address of the central platform"))
 
+# --- devices (hardware/factory.py builds them from these) -----------------------------------------
+PRINTER_KIND = ConfigVar(
+    "printer.kind",
+    "none",
+    str,
+    N_("Receipt printer: none, network, serial, usb, file, text, or fake (training without a printer)"),
+    choices=("none", "network", "serial", "usb", "file", "text", "fake"),
+)
+PRINTER_CONNECTION = ConfigVar(
+    "printer.connection",
+    "",
+    str,
+    N_(
+        "Where the receipt printer is: host or host:port (network), a serial port, vendor:product in hex "
+        "(USB, e.g. 0416:5011), or a file or device path such as /dev/usb/lp0"
+    ),
+)
+PRINTER_BAUDRATE = ConfigVar("printer.baudrate", 9600, int, N_("Speed of a serial receipt printer (baud)"))
+PRINTER_WIDTH_MM = ConfigVar(
+    "printer.width_mm", 80, int, N_("Receipt paper width in millimetres: 58 or 80"), choices=(58, 80)
+)
+PRINTER_CHARSET = ConfigVar(
+    "printer.charset",
+    "gb18030",
+    str,
+    N_("Printer characters: gb18030 (printers with a Chinese font) or ascii (Chinese printed in pinyin)"),
+    choices=("gb18030", "ascii"),
+)
+PRINTER_NATIVE_QR = ConfigVar(
+    "printer.native_qr",
+    True,
+    bool,
+    N_("Let the printer draw QR codes itself (turn off for printers without QR support)"),
+)
+PRINTER_DRAWER_PIN = ConfigVar(
+    "printer.drawer_pin", 2, int, N_("Cash drawer connector pin on the printer: 2 or 5"), choices=(2, 5)
+)
+PRINTER_CHECK_STATUS = ConfigVar(
+    "printer.check_status",
+    True,
+    bool,
+    N_("Ask the printer about paper and cover before and after each receipt"),
+)
+SCANNER_KIND = ConfigVar(
+    "scanner.kind",
+    "wedge",
+    str,
+    N_("Barcode reader: wedge (acts as a keyboard), serial, both, or none"),
+    choices=("wedge", "serial", "both", "none"),
+)
+SCANNER_PORT = ConfigVar(
+    "scanner.port", "", str, N_("Serial port of the barcode reader, e.g. /dev/ttyACM0 or COM3")
+)
+SCANNER_BAUDRATE = ConfigVar("scanner.baudrate", 9600, int, N_("Speed of a serial barcode reader (baud)"))
+SCANNER_PREFIX = ConfigVar(
+    "scanner.prefix", "", str, N_("Characters the barcode reader sends before each code")
+)
+SCANNER_SUFFIX = ConfigVar(
+    "scanner.suffix", "", str, N_("Characters the barcode reader sends after each code")
+)
+SCANNER_MAX_GAP_MS = ConfigVar(
+    "scanner.max_gap_ms",
+    30,
+    int,
+    N_("Longest pause between two keys of a keyboard-wedge reader (ms); slower typing is a person"),
+    validate=lambda v: 5 <= v <= 200,
+)
+SCANNER_MIN_LENGTH = ConfigVar(
+    "scanner.min_length", 4, int, N_("Fewest characters a keyboard-wedge scan has"), validate=lambda v: v >= 1
+)
+SCANNER_LAYOUT = ConfigVar(
+    "scanner.keyboard_layout",
+    "auto",
+    str,
+    N_("Keyboard layout the wedge reader types through: auto, us, azerty or qwertz"),
+    choices=("auto", "us", "azerty", "qwertz"),
+)
+SCANNER_REQUIRE_TERMINATOR = ConfigVar(
+    "scanner.require_terminator",
+    True,
+    bool,
+    N_("A keyboard-wedge scan ends with Enter or Tab (turn off for readers set up without one)"),
+)
+CAMERA_SOURCE = ConfigVar(
+    "camera.source",
+    "",
+    str,
+    N_(
+        "Camera used as a barcode scanner: a device number (0), a video file, or an rtsp:// or "
+        "http:// address; empty for none"
+    ),
+)
+CAMERA_WIDTH = ConfigVar("camera.width", 1280, int, N_("Camera picture width (pixels)"))
+CAMERA_HEIGHT = ConfigVar("camera.height", 720, int, N_("Camera picture height (pixels)"))
+CAMERA_FORMATS = ConfigVar(
+    "camera.formats",
+    ["qr", "ean13", "ean8", "upca", "upce", "code128", "gs1_128", "databar", "databar_expanded"],
+    list,
+    N_("Barcode types the camera looks for"),
+    validate=lambda formats: all(
+        f in {"qr", "ean13", "ean8", "upca", "upce", "code128", "gs1_128", "databar", "databar_expanded"}
+        for f in formats
+    ),
+)
+DISPLAY_KIND = ConfigVar(
+    "display.kind",
+    "none",
+    str,
+    N_("Customer display: none, window (a second monitor), serial (a pole display), or fake"),
+    choices=("none", "window", "serial", "fake"),
+)
+DISPLAY_PORT = ConfigVar("display.port", "", str, N_("Serial port of the pole display"))
+DISPLAY_BAUDRATE = ConfigVar("display.baudrate", 9600, int, N_("Speed of the pole display (baud)"))
+DISPLAY_COMMAND_SET = ConfigVar(
+    "display.command_set",
+    "cd5220",
+    str,
+    N_("Pole display commands: cd5220 (most two-line displays), epson, or led8 (8-digit price displays)"),
+    choices=("cd5220", "epson", "led8"),
+)
+DISPLAY_CHARSET = ConfigVar(
+    "display.charset",
+    "ascii",
+    str,
+    N_("Pole display characters: ascii (Chinese shown in pinyin) or gb18030"),
+    choices=("ascii", "gb18030"),
+)
+DISPLAY_LANGUAGE = ConfigVar(
+    "display.language", "zh_CN", str, N_("Language of the customer display"), choices=("zh_CN", "en")
+)
+DISPLAY_PAYMENT_QR = ConfigVar(
+    "display.payment_qr",
+    "",
+    str,
+    N_("The store's own payment QR code, shown to customers when they pay (empty: none)"),
+)
+PAYMENT_TERMINAL = ConfigVar(
+    "payment.terminal",
+    "none",
+    str,
+    N_("Card terminal: none, or simulator (training and tests)"),
+    choices=("none", "simulator"),
+)
+PAYMENT_TERMINAL_TIMEOUT_S = ConfigVar(
+    "payment.terminal_timeout_s", 90, int, N_("How long to wait for the card terminal's answer (seconds)")
+)
+PAYMENT_GATEWAY = ConfigVar(
+    "payment.mobile_gateway",
+    "none",
+    str,
+    N_("WeChat Pay and Alipay gateway: none, or simulator (training and tests)"),
+    choices=("none", "simulator"),
+)
+PAYMENT_OFFER_QR = ConfigVar(
+    "payment.offer_qr", False, bool, N_("Offer customers a QR code to scan and pay on the customer display")
+)
+
 
 class Settings:
     """The settings of one terminal, read from and written to ``<home>/settings.json``.

@@ -106,6 +106,9 @@ class CheckoutService:
         self._tiers: dict[str, Tier] | None = None
         self._scan_context = ctx.scan_context()
         self._coupon_notes: dict[int, tuple[str, bool]] = {}  # coupon -> (note, reserved online)
+        # A card or mobile charge sent and not yet answered (pos_app.services.payments). Kept in
+        # active_basket with the tenders, so the charge is never lost and never made twice.
+        self.pending_charge: dict | None = None
         ctx.events.subscribe("reference_data_changed", self._forget_reference_data)
 
     # --- state ------------------------------------------------------------------------------------
@@ -146,7 +149,14 @@ class CheckoutService:
         if self.payment is not None and not self.payment.tenders:
             self.payment = None
 
+    def _require_no_pending_charge(self) -> None:
+        if self.pending_charge is not None:
+            raise PaymentError(
+                _("A card or mobile payment is waiting for its answer. Check that payment first.")
+            )
+
     def _require_no_tenders(self) -> None:
+        self._require_no_pending_charge()
         if self.payment is not None and self.payment.tenders:
             raise PaymentError(_("Payment has started. Take back the payments before changing the basket."))
 
@@ -459,6 +469,7 @@ class CheckoutService:
     # --- payment ----------------------------------------------------------------------------------
     def start_payment(self) -> Payment:
         self._require_cashier()
+        self._require_no_pending_charge()
         if self.basket.is_empty:
             raise PaymentError(_("The basket is empty"))
         if self.payment is None:
@@ -513,6 +524,7 @@ class CheckoutService:
         return tender
 
     def remove_last_tender(self) -> Tender:
+        self._require_no_pending_charge()
         if self.payment is None:
             raise PaymentError(_("There is no payment to take back"))
         tender = self.payment.remove_last()
@@ -606,9 +618,18 @@ class CheckoutService:
         ]
         return basket
 
+    def keep_pending_charge(self, charge: dict | None) -> None:
+        """Record (``None``: forget) the charge now being asked of a terminal, durably, before asking."""
+        self.pending_charge = charge
+        self._save_active()
+
     def _save_active(self) -> None:
         data = json.dumps(
-            {"basket": self._basket_state(), "payment": self.payment.to_dict() if self.payment else None}
+            {
+                "basket": self._basket_state(),
+                "payment": self.payment.to_dict() if self.payment else None,
+                "pending_charge": self.pending_charge,
+            }
         )
         at = self.ctx.clock.utc_iso()
         with self.ctx.db.write() as conn:
@@ -637,6 +658,7 @@ class CheckoutService:
         self.payment = (
             None if state["payment"] is None else Payment.from_dict(state["payment"], self.ctx.currency)
         )
+        self.pending_charge = state.get("pending_charge")
         self._pricing = None
         return True
 
@@ -702,6 +724,7 @@ class CheckoutService:
     def complete(self, *, print_receipt: bool = True) -> CompletedSale:
         """Write the paid sale in one transaction, then print the receipt and open the drawer."""
         cashier = self._require_cashier()
+        self._require_no_pending_charge()
         payment = self.payment
         if payment is None or not payment.is_settled:
             due = payment.due if payment else self.pricing().total
