@@ -721,8 +721,9 @@ class CheckoutService:
         self._changed()
 
     # --- completing the sale ----------------------------------------------------------------------
-    def complete(self, *, print_receipt: bool = True) -> CompletedSale:
-        """Write the paid sale in one transaction, then print the receipt and open the drawer."""
+    def complete(self, *, print_receipt: bool = True, print_later: bool = False) -> CompletedSale:
+        """Write the paid sale in one transaction, then open the drawer and print the receipt (or, with
+        ``print_later``, leave the receipt job for the caller to print on the printer's thread)."""
         cashier = self._require_cashier()
         self._require_no_pending_charge()
         payment = self.payment
@@ -895,18 +896,9 @@ class CheckoutService:
         self.payment = None
         self._pricing = None
         self._coupon_notes.clear()
-        warnings: list[str] = []
-        if cash_taken and self.ctx.printer is not None:
-            try:
-                self.ctx.printer.open_drawer()
-            except Exception as exc:  # the sale is committed; tell the cashier, lose nothing
-                warnings.append(_("The cash drawer did not open: {error}").format(error=exc))
-                self.ctx.events.publish("device_problem", device="drawer", reason="error", message=str(exc))
-        print_result = None
-        if print_receipt:
-            print_result = self.receipts.print_job(job_id)
-            if not print_result.printed:
-                warnings.append(_("Receipt not printed: {error}").format(error=print_result.message))
+        print_result, warnings = self.receipts.after_commit(
+            job_id, cash=cash_taken, print_receipt=print_receipt, print_later=print_later
+        )
         return CompletedSale(
             sale_id,
             receipt_no,

@@ -48,6 +48,7 @@ from pos_app.services.context import TerminalContext
 from pos_app.services.scanning import PaymentScan
 
 DEVICE = "payment"
+EXTERNAL = "external"  # the provider of a card tender taken on a stand-alone terminal
 
 
 class ChargeKind(StrEnum):
@@ -255,7 +256,13 @@ class PaymentService:
         if payment is None or not payment.tenders:
             raise PaymentError(_("There is no payment to take back"))
         tender = payment.tenders[-1]
-        if tender.kind in (TenderKind.CARD, TenderKind.MOBILE) and tender.reference:
+        # a card paid on a stand-alone terminal (the cashier typed its approval code) is voided on that
+        # terminal by hand; only payments this till took through a device are voided here
+        if (
+            tender.kind in (TenderKind.CARD, TenderKind.MOBILE)
+            and tender.reference
+            and tender.provider != EXTERNAL
+        ):
             device = self.terminal if tender.kind is TenderKind.CARD else self.gateway
             if device is None:
                 raise PaymentError(_("This payment can only be taken back on the device that took it"))

@@ -81,6 +81,31 @@ class ReceiptService:
         self.ctx.events.publish("device_ok", device="printer")
         return PrintResult(job_id, True)
 
+    def after_commit(
+        self, job_id: int, *, cash: bool, print_receipt: bool, print_later: bool = False
+    ) -> tuple[PrintResult | None, list[str]]:
+        """What follows a committed sale, refund or void: open the drawer if cash moved, then print.
+
+        Neither can undo the committed transaction: a drawer or printer problem becomes a warning for
+        the cashier and a ``device_problem`` event. With ``print_later`` the job is left pending for the
+        caller to print on the printer's own thread (the till does, so a printer that waits for paper
+        never holds up the database worker).
+        """
+        warnings: list[str] = []
+        printer = self.ctx.printer
+        if cash and printer is not None:
+            try:
+                printer.open_drawer()
+            except Exception as exc:  # the money is already in the books; tell the cashier
+                warnings.append(_("The cash drawer did not open: {error}").format(error=exc))
+                self.ctx.events.publish("device_problem", device="drawer", reason="error", message=str(exc))
+        result = None
+        if print_receipt and not print_later:
+            result = self.print_job(job_id)
+            if not result.printed:
+                warnings.append(_("Receipt not printed: {error}").format(error=result.message))
+        return result, warnings
+
     def skip(self, job_id: int) -> None:
         """The customer wanted no paper receipt; it can still be printed later."""
         self._mark(job_id, "skipped", None, self.ctx.clock.utc_iso())

@@ -53,6 +53,7 @@ class CompletedRefund:
     document: ReceiptDocument
     job_id: int
     print_result: PrintResult | None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class CompletedVoid:
     document: ReceiptDocument
     job_id: int
     print_result: PrintResult | None
+    warnings: tuple[str, ...] = ()
 
 
 class SalesService:
@@ -164,6 +166,7 @@ class SalesService:
         approval: Approval | None = None,
         reason: str = "",
         print_receipt: bool = True,
+        print_later: bool = False,
     ) -> CompletedRefund:
         (approval.staff if approval else cashier).require(Permission.RETURN)
         at = self.ctx.clock.utc_iso()
@@ -291,10 +294,10 @@ class SalesService:
                     ref=refund_id,
                 )
         self.ctx.events.publish("outbox_appended")
-        if cash_back and self.ctx.printer is not None:
-            self.ctx.printer.open_drawer()
-        result = self.receipts.print_job(job_id) if print_receipt else None
-        return CompletedRefund(refund_id, receipt_no, plan, document, job_id, result)
+        result, warnings = self.receipts.after_commit(
+            job_id, cash=cash_back, print_receipt=print_receipt, print_later=print_later
+        )
+        return CompletedRefund(refund_id, receipt_no, plan, document, job_id, result, tuple(warnings))
 
     # --- void -------------------------------------------------------------------------------------
     def void_sale(
@@ -305,6 +308,7 @@ class SalesService:
         reason: str,
         *,
         print_receipt: bool = True,
+        print_later: bool = False,
     ) -> CompletedVoid:
         """Cancel a whole sale of the open till session; everything it paid goes back the way it came."""
         (approval.staff if approval else cashier).require(Permission.VOID_SALE)
@@ -386,10 +390,10 @@ class SalesService:
                     ref=sale_id,
                 )
         self.ctx.events.publish("outbox_appended")
-        if cash_back and self.ctx.printer is not None:
-            self.ctx.printer.open_drawer()
-        result = self.receipts.print_job(job_id) if print_receipt else None
-        return CompletedVoid(sale_id, receipt_no, document, job_id, result)
+        result, warnings = self.receipts.after_commit(
+            job_id, cash=cash_back, print_receipt=print_receipt, print_later=print_later
+        )
+        return CompletedVoid(sale_id, receipt_no, document, job_id, result, tuple(warnings))
 
     # --- shared -----------------------------------------------------------------------------------
     @staticmethod

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from pos_app import config
 from pos_app.app import Terminal
 from pos_app.db import catalog
 from pos_app.domain.barcodes import ScanEvent, ScanSource, Symbology
@@ -18,6 +19,7 @@ from pos_app.domain.errors import DomainError
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission, StaffMember
 from pos_app.i18n import _, current_language
+from pos_app.services.payments import EXTERNAL
 from pos_app.ui.tasks import Op, TaskRunner
 from pos_app.ui.views import BasketView, snapshot
 
@@ -67,12 +69,42 @@ class TillController(QObject):
         def done(value: tuple[Any, BasketView | None]) -> None:
             result, view = value
             if view is not None:
+                self._feed_display(self.view, view)
                 self.view = view
                 self.basket_changed.emit(view)
             if callback is not None:
                 callback(result)
 
         return done
+
+    # --- the customer display ---------------------------------------------------------------------
+    @property
+    def display(self) -> Any:
+        return self.terminal.devices.display
+
+    def _feed_display(self, before: BasketView | None, after: BasketView) -> None:
+        """Show the customer what just changed: the line rung up, the total, what is due."""
+        display = self.display
+        if display is None:
+            return
+        if after.empty:
+            if before is not None and not before.empty:
+                display.welcome(self.terminal.settings.get(config.STORE_NAME))
+            return
+        if after.payment is not None:
+            if before is None or before.payment is None:
+                display.total(after.total, after.payment.due, after.item_count)
+            return
+        old = {line.line_id: line for line in (before.lines if before else ())}
+        for line in reversed(after.lines):
+            previous = old.get(line.line_id)
+            if line.voided or (previous is not None and previous == line):
+                continue
+            display.item(
+                line.name, f"{line.quantity} x {line.unit_price}", line.amount, after.total, after.item_count
+            )
+            return
+        display.total(after.total, None, after.item_count)
 
     def _fail(self, error: BaseException) -> None:
         self.notice.emit(describe(error), "error")
@@ -110,7 +142,11 @@ class TillController(QObject):
         def do() -> StaffMember:
             staff = self.terminal.staff.sign_in(staff_id, pin)
             self.terminal.checkout.set_cashier(staff)
-            self.terminal.checkout.restore_active()
+            if self.terminal.checkout.basket.is_empty and self.terminal.checkout.restore_active():
+                # a payment was in progress when the till stopped: settle a charge left unanswered
+                outcome = self.terminal.payments.recover()
+                if outcome is not None:
+                    self.notice.emit(outcome.message, "ok" if outcome.paid else "warn")
             return staff
 
         self.run(do, then=signed)
@@ -227,7 +263,52 @@ class TillController(QObject):
         self.run(self.terminal.checkout.pay_cash, tendered)
 
     def pay_card(self, amount: Money, reference: str) -> None:
-        self.run(self.terminal.checkout.pay_card, amount, reference)
+        """A card paid on a stand-alone terminal: the cashier types its approval code."""
+        self.run(self.terminal.checkout.pay_card, amount, reference, EXTERNAL)
+
+    @property
+    def has_card_terminal(self) -> bool:
+        return self.terminal.payments.terminal is not None
+
+    @property
+    def has_mobile_gateway(self) -> bool:
+        return self.terminal.payments.gateway is not None
+
+    @property
+    def offers_qr(self) -> bool:
+        return self.terminal.settings.get(config.PAYMENT_OFFER_QR)
+
+    def _charge_done(self, outcome: Any) -> None:
+        kind = {"paid": "ok", "pending": "warn"}.get(str(getattr(outcome, "outcome", "")), "error")
+        self.notice.emit(outcome.message, kind)
+
+    def charge_card(self, amount: Money | None) -> None:
+        """Charge on the connected card terminal (waits for the customer, on the database worker)."""
+        self.run(self.terminal.payments.pay_card, amount, then=self._charge_done)
+
+    def charge_payment_code(self, scan: Any, amount: Money | None) -> None:
+        self.run(self.terminal.payments.pay_mobile_code, scan, amount, then=self._charge_done)
+
+    def offer_qr(self, amount: Money | None, then: Callable[[Any], None]) -> None:
+        self.run(self.terminal.payments.offer_qr, amount, then=then)
+
+    def check_qr(self, then: Callable[[Any], None]) -> None:
+        self.run(self.terminal.payments.check_qr, then=then)
+
+    def cancel_qr(self) -> None:
+        self.run(self.terminal.payments.cancel_qr, then=self._charge_done)
+
+    def check_pending(self) -> None:
+        self.run(self.terminal.payments.check_pending, then=self._charge_done)
+
+    def resolve_pending(self, approval: Approval, charged: bool, reference: str) -> None:
+        self.run(
+            self.terminal.payments.resolve_manually,
+            approval,
+            charged=charged,
+            reference=reference,
+            then=self._charge_done,
+        )
 
     def pay_mobile(self, amount: Money, provider: str, reference: str) -> None:
         self.run(self.terminal.checkout.pay_mobile, amount, provider, reference)
@@ -236,24 +317,42 @@ class TillController(QObject):
         self.run(self.terminal.checkout.pay_points, points)
 
     def take_back_tender(self) -> None:
-        self.run(self.terminal.checkout.remove_last_tender)
+        """The last tender goes back (a card or mobile payment is voided on its device first)."""
+        self.run(self.terminal.payments.take_back_last)
 
     def complete(self, print_receipt: bool) -> None:
         def done(sale: Any) -> None:
+            if self.display is not None:
+                self.display.change(sale.total + sale.change, sale.change)
             self.sale_completed.emit(sale)
             for warning in sale.warnings:
                 self.notice.emit(warning, "warn")
+            if print_receipt:
+                self.print_job(sale.job_id)
 
-        self.run(self.terminal.checkout.complete, print_receipt=print_receipt, then=done)
+        self.run(self.terminal.checkout.complete, print_receipt=print_receipt, print_later=True, then=done)
+
+    def print_job(self, job_id: int, copy: bool = False) -> None:
+        """Print on the device pool: a printer waiting for paper never holds up the next sale."""
+
+        def done(result: Any) -> None:
+            if not result.printed:
+                self.notice.emit(_("Receipt not printed: {error}").format(error=result.message), "warn")
+            elif copy:
+                self.notice.emit(_("Receipt reprinted"), "ok")
+
+        Op(self.runner, self.terminal.receipts.print_job, job_id, copy=copy).success(done).failure(
+            self._fail
+        ).run_net()
 
     def reprint_last(self) -> None:
-        def done(result: Any) -> None:
-            if result.printed:
-                self.notice.emit(_("Receipt reprinted"), "ok")
-            else:
-                self.notice.emit(_("Receipt not printed: {error}").format(error=result.message), "warn")
+        def reprint() -> Any:
+            job_id = self.terminal.receipts.last_job()
+            if job_id is None:
+                raise DomainError(_("There is no receipt to reprint yet"))
+            return job_id
 
-        self.run(self.terminal.receipts.reprint_last, then=done, refresh=False)
+        self.run(reprint, then=lambda job_id: self.print_job(job_id, copy=True), refresh=False)
 
     @property
     def language(self) -> str:

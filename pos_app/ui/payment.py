@@ -3,10 +3,11 @@ any mix of them; then the change and the choice to print the receipt."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QStackedWidget,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from pos_app.domain.money import Money
 from pos_app.i18n import _
+from pos_app.ui.customer_display import qr_pixmap
 from pos_app.ui.views import BasketView, money
 from pos_app.ui.widgets import Keypad, Panel, button, label, parse_money
 
@@ -34,15 +36,31 @@ def quick_amounts(due: Money) -> list[Money]:
 
 class PaymentPanel(Panel):
     cash = Signal(object)  # Money tendered
-    card = Signal(object, str)  # Money, authorisation reference
+    card = Signal(object, str)  # Money, authorisation reference (a stand-alone card terminal)
+    card_terminal = Signal(object)  # Money to charge on the connected card terminal
     points = Signal(int)
     mobile_requested = Signal(object)  # Money to charge with the customer's payment code
+    qr_requested = Signal(object)  # Money: show a payment QR code to the customer
+    check_qr = Signal()
+    cancel_qr = Signal()
+    check_pending = Signal()
+    settle_pending = Signal(bool, str)  # charged?, reference from the terminal's slip
     take_back = Signal()
     finish = Signal(bool)  # print the receipt?
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        card_terminal: bool = False,
+        mobile: bool = False,
+        offer_qr: bool = False,
+    ) -> None:
         super().__init__(_("Payment"), parent)
         self.view: BasketView | None = None
+        self.has_card_terminal = card_terminal
+        self.has_mobile = mobile
+        self.qr_data = ""
         self.mode = "amount"  # or "card_ref" / "points"
         self._card_amount: Money | None = None
         self.stack = QStackedWidget()
@@ -85,9 +103,17 @@ class PaymentPanel(Panel):
         methods.setSpacing(8)
         self.card_button = button(_("Card"), "", self._card)
         self.mobile_button = button(_("Payment code"), "", self._mobile)
+        self.mobile_button.setEnabled(mobile)
+        if not mobile:
+            self.mobile_button.setToolTip(_("Mobile payments are not set up on this till"))
         self.points_button = button(_("Points"), "", self._points)
+        self.qr_button = button(_("QR code to scan"), "", self._qr)
+        self.qr_button.setVisible(mobile and offer_qr)
         self.back_button = button(_("Take back last"), "danger", self.take_back.emit)
-        for i, b in enumerate((self.card_button, self.mobile_button, self.points_button, self.back_button)):
+        buttons = [self.card_button, self.mobile_button, self.points_button, self.back_button]
+        if mobile and offer_qr:
+            buttons.insert(2, self.qr_button)
+        for i, b in enumerate(buttons):
             b.setMinimumHeight(60)
             methods.addWidget(b, i // 2, i % 2)
         col.addLayout(methods)
@@ -124,6 +150,34 @@ class PaymentPanel(Panel):
         dl.addWidget(self.no_receipt_button)
         self.stack.addWidget(done)
 
+        # --- a charge sent to a device without an answer yet
+        pending = QWidget()
+        pl = QVBoxLayout(pending)
+        pl.setContentsMargins(80, 10, 80, 10)
+        self.pending_text = label("", "totalLabel", wrap=True)
+        self.qr_image = QLabel()
+        self.qr_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pl.addWidget(self.pending_text)
+        pl.addWidget(self.qr_image, 1)
+        row = QHBoxLayout()
+        self.check_button = button(_("Check the payment"), "primary", self._check)
+        self.cancel_qr_button = button(_("Cancel the QR code"), "danger", self.cancel_qr.emit)
+        self.charged_button = button(_("It was charged (supervisor)"), "", self._charged)
+        self.not_charged_button = button(
+            _("It was not charged (supervisor)"), "", lambda: self.settle_pending.emit(False, "")
+        )
+        for b in (self.check_button, self.cancel_qr_button, self.charged_button, self.not_charged_button):
+            b.setMinimumHeight(60)
+            row.addWidget(b)
+        pl.addLayout(row)
+        self.slip_reference = QLineEdit()
+        self.slip_reference.setObjectName("slipReference")
+        self.slip_reference.setPlaceholderText(_("Reference printed on the terminal's slip"))
+        pl.addWidget(self.slip_reference)
+        self.stack.addWidget(pending)
+        self._qr_timer = QTimer(self)
+        self._qr_timer.timeout.connect(self.check_qr.emit)
+
         self.primary.hide()
         self.secondary.setText(_("Back to the sale"))
 
@@ -133,6 +187,11 @@ class PaymentPanel(Panel):
         payment = view.payment
         if payment is None:
             return
+        if view.pending is not None:
+            self._show_pending(view)
+            return
+        self._qr_timer.stop()
+        self.qr_data = ""
         self.tenders.clear()
         self.tenders.setVisible(bool(payment.tenders))
         for t in payment.tenders:
@@ -176,6 +235,57 @@ class PaymentPanel(Panel):
             else _("Points")
         )
         self._set_mode("amount")
+
+    def _show_pending(self, view: BasketView) -> None:
+        pending = view.pending
+        self.stack.setCurrentIndex(2)
+        self.secondary.hide()
+        waiting_qr = pending.kind == "qr" and pending.state == "waiting"
+        if waiting_qr:
+            self.title.setText(_("Waiting for the customer to pay"))
+            self.pending_text.setText(
+                _(
+                    "The customer scans the QR code and pays {amount}. It is checked every few seconds."
+                ).format(amount=money(pending.amount))
+            )
+            if self.qr_data:
+                self.qr_image.setPixmap(qr_pixmap(self.qr_data, 260))
+            if not self._qr_timer.isActive():
+                self._qr_timer.start(3000)
+        else:
+            self._qr_timer.stop()
+            self.qr_image.clear()
+            device = _("card terminal") if pending.kind == "card" else _("payment platform")
+            self.title.setText(_("Payment not confirmed"))
+            self.pending_text.setText(
+                _(
+                    "The {device} has not said whether {amount} was charged. Do NOT charge again: check the "
+                    "payment, or let a supervisor settle it from the terminal's slip."
+                ).format(device=device, amount=money(pending.amount))
+            )
+        self.cancel_qr_button.setVisible(waiting_qr)
+        manual = not waiting_qr
+        for widget in (self.charged_button, self.not_charged_button, self.slip_reference):
+            widget.setVisible(manual)
+
+    def _check(self) -> None:
+        pending = self.view.pending if self.view else None
+        if pending is not None and pending.kind == "qr" and pending.state == "waiting":
+            self.check_qr.emit()
+        else:
+            self.check_pending.emit()
+
+    def _charged(self) -> None:
+        reference = self.slip_reference.text().strip()
+        if not reference:
+            self.fail(_("Enter the reference printed on the terminal's slip"))
+            return
+        self.settle_pending.emit(True, reference)
+
+    def show_qr(self, data: str) -> None:
+        self.qr_data = data
+        if self.view is not None and self.view.pending is not None:
+            self._show_pending(self.view)
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -238,14 +348,21 @@ class PaymentPanel(Panel):
             return
         self.cash.emit(value)
 
+    def _typed_amount(self) -> Money | None:
+        """The amount typed for a card or mobile payment (else all that is due)."""
+        if self.mode == "amount" and self.amount.text().strip():
+            return parse_money(self.amount.text())
+        return None
+
     def _card(self) -> None:
         payment = self.view.payment if self.view else None
         if payment is None:
             return
-        typed = (
-            parse_money(self.amount.text()) if self.mode == "amount" and self.amount.text().strip() else None
-        )
-        self._card_amount = typed or payment.due
+        if self.has_card_terminal:
+            self.card_terminal.emit(self._typed_amount())
+            self.prompt.setText(_("Waiting for the card terminal..."))
+            return
+        self._card_amount = self._typed_amount() or payment.due
         self._set_mode("card_ref")
 
     def _points(self) -> None:
@@ -255,12 +372,13 @@ class PaymentPanel(Panel):
         payment = self.view.payment if self.view else None
         if payment is None:
             return
-        typed = (
-            parse_money(self.amount.text()) if self.mode == "amount" and self.amount.text().strip() else None
-        )
-        amount = typed or payment.due
+        amount = self._typed_amount() or payment.due
         self.prompt.setText(_("Scan the customer's payment code for {amount}").format(amount=money(amount)))
         self.mobile_requested.emit(amount)
+
+    def _qr(self) -> None:
+        if self.view is not None and self.view.payment is not None:
+            self.qr_requested.emit(self._typed_amount())
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(

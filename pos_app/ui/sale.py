@@ -84,9 +84,7 @@ class SalePage(QWidget):
         self.view: BasketView | None = None
         self.side_panel: Panel | None = None
         self.full_panel: Panel | None = None
-        self.awaiting_payment_code = None
-        self.on_payment_code: Callable[[PaymentScan, Any], None] | None = None
-        self.on_pickup_scan: Callable[[PickupScan], None] | None = None
+        self.awaiting_payment_code = None  # the amount to charge when the customer's code is scanned
 
         root = QVBoxLayout(self)
         root.setContentsMargins(10, 10, 10, 6)
@@ -249,6 +247,12 @@ class SalePage(QWidget):
         controller.search_results.connect(self._results)
         controller.sale_completed.connect(self._completed)
         self.retranslate()
+
+    def add_camera_preview(self, preview: QWidget) -> None:
+        """The camera's live picture above the member card (only when a camera is set up)."""
+        preview.setMaximumHeight(170)
+        summary = self.side.widget(0)
+        summary.layout().insertWidget(0, preview)
 
     # --- text -------------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -478,8 +482,9 @@ class SalePage(QWidget):
             self.sounds.play("good" if outcome.ok else "bad")
             return
         if isinstance(result, PaymentScan):
-            if self.on_payment_code is not None and self.awaiting_payment_code is not None:
-                self.on_payment_code(result, self.awaiting_payment_code)
+            if isinstance(self.full_panel, PaymentPanel) and self.controller.has_mobile_gateway:
+                # in payment, a payment code is a payment: for the amount chosen, else all that is due
+                self._charge_payment_code(result, self.awaiting_payment_code)
             else:
                 self.show_notice(
                     _("Customer payment code read. Press Pay, then Payment code, to charge it."), "info"
@@ -635,13 +640,30 @@ class SalePage(QWidget):
         if isinstance(self.full_panel, PaymentPanel):
             return
         self.close_side()
-        panel = PaymentPanel()
-        panel.cash.connect(self.controller.pay_cash)
-        panel.card.connect(self.controller.pay_card)
-        panel.points.connect(self.controller.pay_points)
-        panel.take_back.connect(self.controller.take_back_tender)
-        panel.finish.connect(self.controller.complete)
+        c = self.controller
+        panel = PaymentPanel(
+            card_terminal=c.has_card_terminal, mobile=c.has_mobile_gateway, offer_qr=c.offers_qr
+        )
+        panel.cash.connect(c.pay_cash)
+        panel.card.connect(c.pay_card)
+        panel.card_terminal.connect(c.charge_card)
+        panel.points.connect(c.pay_points)
+        panel.take_back.connect(c.take_back_tender)
+        panel.finish.connect(c.complete)
         panel.mobile_requested.connect(self._await_payment_code)
+        panel.qr_requested.connect(
+            lambda amount: c.offer_qr(amount, then=lambda out: panel.show_qr(out.qr_data))
+        )
+        panel.check_qr.connect(lambda: c.check_qr(then=self._qr_checked))
+        panel.cancel_qr.connect(c.cancel_qr)
+        panel.check_pending.connect(c.check_pending)
+        panel.settle_pending.connect(
+            lambda charged, reference: self.with_approval(
+                Permission.VOID_SALE,
+                lambda approval: c.resolve_pending(approval, charged, reference),
+                title=_("Settle the unconfirmed payment"),
+            )
+        )
 
         def leave() -> None:
             if self.view is not None and self.view.payment is not None and self.view.payment.tenders:
@@ -650,14 +672,22 @@ class SalePage(QWidget):
             self.close_full()
 
         self.open_full(panel, on_cancel=leave)
-        self.controller.start_payment()
+        c.start_payment()
+
+    def _qr_checked(self, outcome: Any) -> None:
+        if outcome.paid:
+            self.show_notice(outcome.message, "ok")
 
     def _await_payment_code(self, amount: Any) -> None:
-        if self.on_payment_code is None:
-            self.show_notice(_("No mobile payment service is set up on this till"), "error")
+        if not self.controller.has_mobile_gateway:
+            self.show_notice(_("Mobile payments are not set up on this till"), "error")
             return
         self.awaiting_payment_code = amount
         self.scan_field.setFocus()
+
+    def _charge_payment_code(self, scan: PaymentScan, amount: Any) -> None:
+        self.awaiting_payment_code = None
+        self.controller.charge_payment_code(scan, amount)
 
     def _completed(self, sale: Any) -> None:
         self.close_full()

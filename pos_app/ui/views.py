@@ -37,6 +37,7 @@ class LineView:
     voided: bool
     weighed: bool
     price_note: str  # "was ¥5.00" after an override
+    amount: Money  # what the line costs after its discounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,17 @@ class TenderView:
     label: str
     amount: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingView:
+    """A card or mobile charge sent to a device and not answered yet: the till must resolve it."""
+
+    kind: str  # card, code, qr
+    amount: Money
+    state: str  # sent, unknown, waiting (a QR code shown)
+    provider: str
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +98,7 @@ class BasketView:
     member: MemberView | None
     coupons: tuple[CouponView, ...]
     payment: PaymentView | None
+    pending: PendingView | None = None
 
     @property
     def empty(self) -> bool:
@@ -121,7 +134,7 @@ def snapshot(checkout: CheckoutService) -> BasketView:
                 sku=product.sku,
                 quantity=f"{qty} kg" if weighed else qty,
                 unit_price=money(line.unit_price) + ("/kg" if weighed else ""),
-                gross=money(line.fixed_amount or gross),
+                gross=money(line.fixed_amount if line.fixed_amount is not None else gross),
                 net=money(p.net) if p else money(gross),
                 discounts=tuple(
                     (d.name.get(language), money(-d.amount))
@@ -133,6 +146,7 @@ def snapshot(checkout: CheckoutService) -> BasketView:
                 price_note=_("was {price}").format(price=money(line.override.original))
                 if line.override
                 else "",
+                amount=p.net if p else (line.fixed_amount if line.fixed_amount is not None else gross),
             )
         )
     item_level = Money(
@@ -175,6 +189,16 @@ def snapshot(checkout: CheckoutService) -> BasketView:
             points_available=checkout.points_available() if basket.member else 0,
             points_value_per_100=checkout.ctx.points_rule().fen_per_100_points,
         )
+    pending = None
+    raw = checkout.pending_charge
+    if raw is not None:
+        pending = PendingView(
+            raw["kind"],
+            Money(raw["amount"], raw["currency"]),
+            raw.get("state", ""),
+            raw.get("provider", ""),
+            raw.get("code", ""),
+        )
     return BasketView(
         basket_id=basket.id,
         lines=tuple(lines),
@@ -187,4 +211,5 @@ def snapshot(checkout: CheckoutService) -> BasketView:
         member=member,
         coupons=coupons,
         payment=payment,
+        pending=pending,
     )

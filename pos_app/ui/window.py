@@ -37,10 +37,13 @@ from pos_app.ui.backoffice import (
 )
 from pos_app.ui.bridge import EventBridge
 from pos_app.ui.controller import TillController, describe
+from pos_app.ui.customer_display import CustomerDisplayWindow, QtCustomerDisplay
+from pos_app.ui.devices import CameraPreview, DeviceBanner, QtDeviceHandler, ScanRelay
 from pos_app.ui.sale import KEYS, SalePage
 from pos_app.ui.signin import OpenTillPage, SignInPage
 from pos_app.ui.tasks import Op, TaskRunner
 from pos_app.ui.views import money
+from pos_app.ui.wedge import WedgeFilter
 from pos_app.ui.widgets import Sounds, button, label
 
 
@@ -117,6 +120,8 @@ class TillWindow(QMainWindow):
         self.bridge.event.connect(self._core_event)
         self.pages.currentChanged.connect(self._page_changed)
 
+        self._start_devices(layout)
+
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
@@ -126,6 +131,49 @@ class TillWindow(QMainWindow):
         self._show_signin()
         self._page_changed(0)
         self.refresh_backlog()
+
+    # --- devices ----------------------------------------------------------------------------------
+    def _start_devices(self, layout: QVBoxLayout) -> None:
+        """Devices talk to people through the banner; readers on their own threads scan into the sale;
+        a keyboard-wedge reader's bursts are caught before any field sees them."""
+        devices = self.terminal.devices
+        self.banner = DeviceBanner()
+        layout.insertWidget(1, self.banner)
+        self.device_handler = QtDeviceHandler(self)
+        self.device_handler.signals.asked.connect(self.banner.ask)
+        self.device_handler.signals.status.connect(self.banner.set_status)
+        devices.handler.set(self.device_handler)
+        self.scan_relay = ScanRelay(self)
+        self.scan_relay.scanned.connect(self._device_scan)
+        self.wedge = None
+        if devices.wedge is not None:
+            self.wedge = WedgeFilter(devices.wedge, self)
+            self.wedge.scanned.connect(self._device_scan)
+            self.wedge.install()
+        devices.start_scanners(self.scan_relay)
+        self.camera_preview = None
+        if devices.camera is not None:
+            self.camera_preview = CameraPreview(devices.camera)
+            self.sale.add_camera_preview(self.camera_preview)
+        self.customer_window = None
+        if devices.wants_display_window:
+            s = self.terminal.settings
+            self.customer_window = CustomerDisplayWindow(
+                s.get(config.STORE_NAME), s.get(config.DISPLAY_LANGUAGE)
+            )
+            self.terminal.set_customer_display(
+                QtCustomerDisplay(self.customer_window, store_payment_qr=s.get(config.DISPLAY_PAYMENT_QR))
+            )
+            self.customer_window.show_on_customer_screen()
+        if devices.display is not None:
+            devices.display.welcome(self.terminal.settings.get(config.STORE_NAME))
+
+    def _device_scan(self, event: Any) -> None:
+        """A code from any reader, on the GUI thread: to the page that is asking for one."""
+        if self.pages.currentWidget() is self.sale:
+            self.sale.handle_scan(event.text, event.symbology, event.source)
+        elif self.pages.currentWidget() is self.signin:
+            self.signin.show_error(_("Sign in first, then scan"))
 
     # --- language ---------------------------------------------------------------------------------
     def set_language(self, language: str) -> None:
@@ -473,8 +521,7 @@ class TillWindow(QMainWindow):
 
     def _print_rows(self, rows: list, panel: Any) -> None:
         printer = self.terminal.ctx.printer
-        print_rows = getattr(printer, "print_rows", None)
-        if print_rows is None:
+        if printer is None:
             panel.fail(_("No receipt printer is set up"))
             return
 
@@ -484,7 +531,7 @@ class TillWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             panel.fail(describe(error))
 
-        Op(self.runner, print_rows, rows).success(done).failure(failed).run_net()
+        Op(self.runner, printer.print_report, rows).success(done).failure(failed).run_net()
 
     def _close_till(self, counted: Any) -> None:
         till = self.terminal.till
@@ -512,8 +559,19 @@ class TillWindow(QMainWindow):
     # --- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self._clock.stop()
+        devices = self.terminal.devices
+        self.device_handler.close()  # a device waiting for an answer gets "no" at once
+        self.banner.answer_all(False)
+        if self.wedge is not None:
+            self.wedge.uninstall()
+        devices.stop_scanners()
+        if self.camera_preview is not None:
+            self.camera_preview.stop()
+        if self.customer_window is not None:
+            self.customer_window.close()
         self.bridge.close()
         self.runner.shutdown()
+        devices.handler.set(None)
         super().closeEvent(event)
 
     def keyPressEvent(self, event) -> None:

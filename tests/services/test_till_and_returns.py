@@ -172,3 +172,32 @@ def test_tampering_with_the_journal_is_detected(terminal, open_till):
     with terminal.ctx.db.read() as conn:
         check = ledger.verify_journal(conn)
     assert not check.ok and check.first_bad_seq == 2 and check.problem == "altered entry"
+
+
+def test_a_drawer_that_fails_after_a_refund_is_a_warning_not_an_error(
+    terminal, open_till, cashier, supervisor_approval, printer
+):
+    from hardware.printer import PrinterError
+
+    sale = sell(terminal, barcodes(terminal, 1, 1))
+    line = terminal.sales.sale_record(sale.receipt_no).lines[0]
+
+    def broken_drawer():
+        raise PrinterError("offline", "Printer offline")
+
+    printer.open_drawer = broken_drawer
+    result = terminal.sales.complete_return(
+        cashier, sale.receipt_no, {line.line_no: 1000}, approval=supervisor_approval(Permission.RETURN)
+    )
+    assert any("did not open" in w for w in result.warnings)
+    assert terminal.till.totals().refunds_count == 1
+
+
+def test_print_later_leaves_the_job_for_the_printer_thread(terminal, open_till, printer):
+    co = terminal.checkout
+    co.scan(barcodes(terminal, 1)[0])
+    co.pay_cash(Money.of("50"))
+    sale = co.complete(print_later=True)
+    assert sale.print_result is None and printer.documents == []
+    assert terminal.receipts.print_job(sale.job_id).printed
+    assert printer.documents[-1][0].receipt_no == sale.receipt_no

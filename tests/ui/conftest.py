@@ -22,11 +22,28 @@ def language():
 
 
 @pytest.fixture
-def terminal(home, clock, printer, language):
+def scanner_kind():
+    return "none"
+
+
+@pytest.fixture
+def device_settings():
+    """Extra settings for the devices (override in a test module); {} keeps the defaults."""
+    return {}
+
+
+@pytest.fixture
+def terminal(home, clock, printer, language, scanner_kind, device_settings):
     settings = Settings.load(home)
     settings.set(config.LANGUAGE, language)
     settings.set(config.RECEIPT_LANGUAGE, language)
-    term = build_terminal(home, printer=printer, clock=clock)
+    # qtbot types faster than any person: with the keyboard-wedge filter on, every keyClicks would be a
+    # "scan". The filter has its own tests (test_wedge_filter.py, test_till_devices.py).
+    settings.set(config.SCANNER_KIND, scanner_kind)
+    for var, value in device_settings.items():
+        settings.set(var, value)
+    configured_printer = device_settings.get(config.PRINTER_KIND, "none") != "none"
+    term = build_terminal(home, printer=None if configured_printer else printer, clock=clock)
     term.demo = install_demo(term.ctx, products=400, members=20)
     yield term
     term.close()
