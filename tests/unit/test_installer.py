@@ -1,4 +1,4 @@
-"""The installer script's inputs: every data file it lists exists, libzbar is bundled with its hook,
+"""The installer script's inputs: every data file it lists exists, libzbar is bundled,
 the translations compile, and the unused Qt modules stay out. (``make installer`` runs PyInstaller.)"""
 
 import importlib.util
@@ -24,9 +24,7 @@ def test_spec_bundles_libzbar_escpos_data_and_leaves_out_web_engine(tmp_path, mo
     installer = load()
     monkeypatch.setattr(installer, "BUILD", tmp_path)
     spec = installer.write_spec().read_text()
-    assert "libzbar.so" in spec and "rthook_pyzbar.py" in spec
+    assert "libzbar.so" in spec  # loaded by path from the bundle by hardware.decoding
     assert "'escpos'" in spec and "pos_app/db/migrations" in spec
     assert "PySide6.QtWebEngineCore" in spec
-    hook = (tmp_path / "rthook_pyzbar.py").read_text()
-    assert "_MEIPASS" in hook
     compile(spec, "pos-app.spec", "exec")
