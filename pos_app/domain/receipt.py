@@ -265,7 +265,8 @@ def text_width(text: str) -> int:
 
 
 def fit(text: str, columns: int) -> list[str]:
-    """Wrap ``text`` into pieces of at most ``columns`` display columns (CJK counts double)."""
+    """Cut ``text`` into pieces of at most ``columns`` display columns (CJK counts double), between any
+    two characters -- for truncating (the first piece) where a whole name cannot be shown."""
     pieces, current, width = [], "", 0
     for ch in text:
         w = max(text_width(ch), 0)
@@ -277,6 +278,28 @@ def fit(text: str, columns: int) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Wrap ``text`` into lines of at most ``columns`` display columns for printing: Latin words move
+    whole to the next line where a space allows it; Chinese breaks between any characters."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if text_width(current + ch) > columns and current:
+            cut = current.rfind(" ")
+            if ch != " " and cut > 0 and text_width(current[:cut]) >= columns // 3:
+                lines.append(current[:cut])
+                current = current[cut + 1 :]
+            else:
+                lines.append(current.rstrip())
+                current = ""
+            if ch == " " and not current:
+                continue
+        current += ch
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 def compose(row: Row, columns: int) -> list[str]:
@@ -292,13 +315,13 @@ def compose(row: Row, columns: int) -> list[str]:
         gap = cols - text_width(row.left) - text_width(row.right)
         if gap >= 1:
             return [row.left + " " * gap + row.right]
-        left_lines = fit(row.left, cols)
+        left_lines = wrap(row.left, cols)
         last = left_lines[-1]
         gap = cols - text_width(last) - text_width(row.right)
         if gap >= 1:
             return [*left_lines[:-1], last + " " * gap + row.right]
         return [*left_lines, " " * max(cols - text_width(row.right), 0) + row.right]
-    lines = fit(row.left, cols)
+    lines = wrap(row.left, cols)
     if row.align is Align.CENTER:
         return [" " * ((cols - text_width(line)) // 2) + line for line in lines]
     if row.align is Align.RIGHT:

@@ -624,6 +624,11 @@ class CheckoutService:
         self._save_active()
 
     def _save_active(self) -> None:
+        """Keep the basket durably while money is involved (tenders, or a charge waiting for its
+        answer); once neither is left, forget it, so a basket nobody paid for never comes back."""
+        if not (self.payment is not None and self.payment.tenders) and self.pending_charge is None:
+            self._forget_active()
+            return
         data = json.dumps(
             {
                 "basket": self._basket_state(),
@@ -640,6 +645,14 @@ class CheckoutService:
                 stmt.on_conflict_do_update(
                     index_elements=[schema.active_basket.c.terminal_code],
                     set_={"data": data, "updated_at": at},
+                )
+            )
+
+    def _forget_active(self) -> None:
+        with self.ctx.db.write() as conn:
+            conn.execute(
+                delete(schema.active_basket).where(
+                    schema.active_basket.c.terminal_code == self.ctx.terminal_code
                 )
             )
 

@@ -329,3 +329,14 @@ def test_offline_points_spending_is_bounded_per_terminal(terminal, open_till):
     with pytest.raises(PaymentError, match="at most 100 more points"):
         co.pay_points(200)
     co.pay_points(100)
+
+
+def test_a_basket_nobody_paid_for_does_not_come_back_after_a_restart(terminal, open_till, cashier):
+    co = terminal.checkout
+    co.scan(barcodes(terminal, 1)[0])
+    co.pay_card(Money(1), "A1")
+    co.remove_last_tender()  # the customer changed their mind
+    co.cancel_basket("left")
+    fresh = CheckoutService(terminal.ctx, terminal.till)
+    fresh.set_cashier(cashier)
+    assert not fresh.restore_active()
