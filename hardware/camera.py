@@ -32,6 +32,7 @@ import numpy as np
 
 from hardware.decoding import PYZBAR, ZXING, DecodedCode, available_decoders, decode_frame
 from hardware.handler import EventSink, NullEvents
+from hardware.threads import importable
 from pos_app.domain.barcodes import ScanEvent, ScanSource, Symbology
 from pos_app.i18n import _
 
@@ -108,11 +109,7 @@ class OpenCVSource(FrameSource):
         self._capture: Any = None
 
     def is_usable(self) -> bool:
-        try:
-            import cv2  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("cv2")
 
     def describe(self) -> str:
         return f"camera {self.source}"

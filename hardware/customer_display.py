@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from hardware.handler import EventSink, NullEvents
 from hardware.receipt_render import to_ascii
-from hardware.threads import DeviceThread, runs_in_device_thread
+from hardware.threads import DeviceThread, importable, runs_in_device_thread
 from pos_app.domain.money import Money
 from pos_app.domain.receipt import fit, text_width
 from pos_app.i18n import N_, _, translator
@@ -309,11 +309,7 @@ class SerialPoleDisplay(PoleDisplay):
         self._serial = None
 
     def is_usable(self) -> bool:
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("serial")
 
     def _write(self, data: bytes) -> None:
         import serial

@@ -33,7 +33,7 @@ from hardware.receipt_render import (
     drawer_kick_bytes,
     escpos_bytes,
 )
-from hardware.threads import DeviceThread, runs_in_device_thread
+from hardware.threads import DeviceThread, importable, runs_in_device_thread
 from pos_app.domain.receipt import COLUMNS_80MM, ReceiptDocument, Row, compose, layout, render_text
 from pos_app.i18n import _, translator
 
@@ -340,11 +340,7 @@ class SerialPrinter(EscposPrinter):
         self._serial = None
 
     def is_usable(self) -> bool:
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("serial")
 
     def _exchange(self, data: bytes, reply_size: int = 0, timeout: float = 1.0) -> bytes:
         import serial

@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from hardware.handler import EventSink, NullEvents
+from hardware.threads import importable
 from pos_app.domain.barcodes import ScanEvent, ScanSource, Symbology, strip_aim
 from pos_app.i18n import _
 
@@ -69,11 +70,7 @@ class SerialPort(ScanPort):
         self._serial = None
 
     def is_usable(self) -> bool:
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("serial")
 
     def describe(self) -> str:
         return self.port

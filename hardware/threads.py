@@ -106,3 +106,13 @@ def _report(device: Any, name: str, future: Future) -> None:
         failed(name, exc)
     else:
         log.error("%s.%s failed: %s", type(device).__name__, name, exc)
+
+
+def importable(module: str) -> bool:
+    """Whether an optional driver library is installed (each driver's ``is_usable``)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

@@ -9,11 +9,8 @@ from pos_app.i18n import LANGUAGES, _
 from pos_app.ui.widgets import Keypad, button, label, parse_money
 
 
-class SignInPage(QWidget):
-    """Staff number and PIN with a keypad. Used to start a shift, to unlock and to switch cashier."""
-
-    sign_in = Signal(int, str)
-    language_chosen = Signal(str)
+class CardPage(QWidget):
+    """A page with one card in the middle: a big title, a line under it, then the page's fields."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,13 +20,32 @@ class SignInPage(QWidget):
         card = QFrame()
         card.setObjectName("signInCard")
         card.setFixedWidth(520)
-        box = QVBoxLayout(card)
-        box.setContentsMargins(32, 28, 32, 28)
-        box.setSpacing(12)
+        self.box = QVBoxLayout(card)
+        self.box.setContentsMargins(32, 28, 32, 28)
+        self.box.setSpacing(12)
         self.title = label("", "bigTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.subtitle = label("", "muted", wrap=True)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.subtitle)
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(card)
+        column.addStretch(1)
+        outer.addLayout(column)
+        outer.addStretch(1)
+
+
+class SignInPage(CardPage):
+    """Staff number and PIN with a keypad. Used to start a shift, to unlock and to switch cashier."""
+
+    sign_in = Signal(int, str)
+    language_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        box = self.box
         self.staff_field = QLineEdit()
         self.staff_field.setObjectName("staffNumber")
         self.staff_field.setMaxLength(8)
@@ -52,8 +68,6 @@ class SignInPage(QWidget):
             languages.addWidget(b)
         self.staff_label = label("", "cardTitle")
         self.pin_label = label("", "cardTitle")
-        box.addWidget(self.title)
-        box.addWidget(self.subtitle)
         box.addWidget(self.staff_label)
         box.addWidget(self.staff_field)
         box.addWidget(self.pin_label)
@@ -61,12 +75,6 @@ class SignInPage(QWidget):
         box.addWidget(self.error)
         box.addWidget(self.keypad)
         box.addLayout(languages)
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(card)
-        column.addStretch(1)
-        outer.addLayout(column)
-        outer.addStretch(1)
         self.locked_by: str = ""
         self.retranslate()
 
@@ -125,7 +133,7 @@ class SignInPage(QWidget):
         self.keypad.target = self.pin_field
 
 
-class OpenTillPage(QWidget):
+class OpenTillPage(CardPage):
     """The till is closed: count the float into the drawer and open it."""
 
     open_till = Signal(object)  # Money
@@ -133,18 +141,7 @@ class OpenTillPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("page")
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        card = QFrame()
-        card.setObjectName("signInCard")
-        card.setFixedWidth(520)
-        box = QVBoxLayout(card)
-        box.setContentsMargins(32, 28, 32, 28)
-        box.setSpacing(12)
-        self.title = label("", "bigTitle")
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.subtitle = label("", "muted", wrap=True)
+        box = self.box
         self.amount = QLineEdit()
         self.amount.setObjectName("floatAmount")
         self.amount.returnPressed.connect(self._submit)
@@ -152,18 +149,10 @@ class OpenTillPage(QWidget):
         self.keypad = Keypad(target=self.amount)
         self.keypad.enter.connect(self._submit)
         self.back = button("", "", self.sign_out.emit)
-        box.addWidget(self.title)
-        box.addWidget(self.subtitle)
         box.addWidget(self.amount)
         box.addWidget(self.error)
         box.addWidget(self.keypad)
         box.addWidget(self.back)
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(card)
-        column.addStretch(1)
-        outer.addLayout(column)
-        outer.addStretch(1)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -97,3 +97,15 @@ def scan(qtbot, win, text):
     qtbot.keyClicks(field, text)
     qtbot.keyClick(field, "\r")
     settle(qtbot, win)
+
+
+def approve_as_supervisor(qtbot, win):
+    """The supervisor (2001) enters their number and PIN in the approval panel now shown."""
+    from pos_app.ui.panels import ApprovalPanel
+
+    panel = win.sale.side_panel
+    assert isinstance(panel, ApprovalPanel)
+    qtbot.keyClicks(panel.staff, "2001")
+    qtbot.keyClicks(panel.pin, win.terminal.demo.staff[2001][2])
+    qtbot.keyClick(panel.pin, "\r")
+    settle(qtbot, win)

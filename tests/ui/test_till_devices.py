@@ -16,7 +16,7 @@ from pos_app import config
 from pos_app.domain.money import Money
 from pos_app.ui.payment import PaymentPanel
 from tests.services.conftest import barcodes
-from tests.ui.conftest import open_till, scan, settle, sign_in
+from tests.ui.conftest import approve_as_supervisor, open_till, scan, settle, sign_in
 
 WECHAT_CODE = "134567890123456789"
 
@@ -81,11 +81,7 @@ class TestPaymentDevices:
         qtbot.mouseClick(panel.card_button, Qt.MouseButton.LeftButton)  # hidden page: nothing happens
         qtbot.keyClicks(panel.slip_reference, "REF123456")
         qtbot.mouseClick(panel.charged_button, Qt.MouseButton.LeftButton)
-        approval = window.sale.side_panel
-        qtbot.keyClicks(approval.staff, "2001")
-        qtbot.keyClicks(approval.pin, window.terminal.demo.staff[2001][2])
-        qtbot.keyClick(approval.pin, "\r")
-        settle(qtbot, window)
+        approve_as_supervisor(qtbot, window)
         assert window.sale.view.pending is None
         assert window.sale.view.payment.settled
         assert len(terminal.charges) == 1  # charged exactly once

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from pos_app.db import schema
 from pos_app.domain.money import Money
 from pos_app.ui.backoffice import ClosePanel, PickupPanel, ReportPanel, ReturnPanel
-from pos_app.ui.panels import ApprovalPanel, HeldPanel, PricePanel, QuantityPanel
+from pos_app.ui.panels import HeldPanel, PricePanel, QuantityPanel
 from pos_app.ui.payment import PaymentPanel
 from tests.services.conftest import barcodes, scale_label
-from tests.ui.conftest import open_till, scan, settle, sign_in
+from tests.ui.conftest import approve_as_supervisor, open_till, scan, settle, sign_in
 
 
 def start(qtbot, window):
@@ -119,12 +119,7 @@ def test_quantity_void_and_price_override_with_supervisor(qtbot, window):
     qtbot.keyClicks(price.price, "1.00")
     qtbot.keyClicks(price.reason, "damaged")
     qtbot.mouseClick(price.primary, Qt.MouseButton.LeftButton)
-    approval = window.sale.side_panel
-    assert isinstance(approval, ApprovalPanel)
-    qtbot.keyClicks(approval.staff, "2001")
-    qtbot.keyClicks(approval.pin, window.terminal.demo.staff[2001][2])
-    qtbot.keyClick(approval.pin, "\r")
-    settle(qtbot, window)
+    approve_as_supervisor(qtbot, window)
     assert window.sale.view.total == Money(500)
     assert "was" in window.sale.model.lines[0].price_note
     scan(qtbot, window, barcodes(window.terminal, 1)[0])
@@ -237,12 +232,7 @@ def test_return_against_a_receipt_with_supervisor_approval(qtbot, window, printe
     spin.setValue(1)
     qtbot.keyClicks(panel.reason, "wrong flavour")
     qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
-    approval = window.sale.side_panel
-    assert isinstance(approval, ApprovalPanel)
-    qtbot.keyClicks(approval.staff, "2001")
-    qtbot.keyClicks(approval.pin, window.terminal.demo.staff[2001][2])
-    qtbot.keyClick(approval.pin, "\r")
-    settle(qtbot, window)
+    approve_as_supervisor(qtbot, window)
     assert "Refunded" in window.sale.message.text()
     assert printer.documents[-1][0].kind.value == "refund"
     totals = window.terminal.till.totals()
@@ -298,11 +288,7 @@ def test_void_a_sale_from_the_menu(qtbot, window):
     assert panel.receipt.text() == sold.receipt_no
     qtbot.keyClicks(panel.reason, "customer changed mind")
     qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
-    approval = window.sale.side_panel
-    qtbot.keyClicks(approval.staff, "2001")
-    qtbot.keyClicks(approval.pin, window.terminal.demo.staff[2001][2])
-    qtbot.keyClick(approval.pin, "\r")
-    settle(qtbot, window)
+    approve_as_supervisor(qtbot, window)
     assert "voided" in window.sale.message.text()
     assert window.terminal.till.totals().voids_count == 1
 
