@@ -72,3 +72,8 @@ def openapi_document() -> dict:
 
 def openapi_text() -> str:
     return json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory central.main:app_from_env`` (each worker process builds its own)."""
+    return create_app(Settings.from_env())

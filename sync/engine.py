@@ -408,3 +408,23 @@ def describe(exc: BaseException) -> str:
             error=exc.__class__.__name__
         )
     return _("Sync failed unexpectedly")
+
+
+def format_status(status: SyncStatus) -> str:
+    """One line for a console or a status bar (translated)."""
+    if not status.enrolled:
+        state = _("not enrolled")
+    elif status.online:
+        state = _("online")
+    else:
+        state = _("offline")
+    line = _("Sync {state}: {backlog} to send, {quarantined} quarantined").format(
+        state=state, backlog=status.backlog, quarantined=status.quarantined
+    )
+    if status.last_success:
+        line += "; " + _("last success {time}").format(time=status.last_success)
+    if status.clock_offset is not None and abs(status.clock_offset) >= 1:
+        line += "; " + _("clock off by {seconds} s").format(seconds=round(-status.clock_offset))
+    if status.last_error:
+        line += " -- " + status.last_error
+    return line
