@@ -24,6 +24,34 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 30
 
 
+class ServerThread:
+    """uvicorn serving ``app`` on a daemon thread; ``start()`` returns the port once it listens."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0) -> None:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="central-embedded", daemon=True)
+        self.host = host
+        self.port = port
+
+    def start(self) -> int:
+        self.thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.server.should_exit = True
+                raise RuntimeError(f"the platform did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self.port
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
 class EmbeddedCentral:
     """``data_dir`` holds ``central.sqlite3`` (kept between runs, so the demo's history stays); or give
     a ``database_url`` (e.g. PostgreSQL in tests). ``port=0`` picks a free port."""
@@ -54,8 +82,7 @@ class EmbeddedCentral:
         self.seed_options = (products, members, seed) if seed_demo else None
         self.store_code = store_code
         self.platform: Platform | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ServerThread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -79,35 +106,16 @@ class EmbeddedCentral:
                 self.admin.seed_demo(products, members, seed, self.store_code)
             else:
                 self.admin.create_store(self.store_code)
-            config = uvicorn.Config(
-                create_app(platform=self.platform),
-                host=self.host,
-                port=self.port,
-                log_level="warning",
-                lifespan="off",
-                access_log=False,
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, name="central-embedded", daemon=True)
-            thread.start()
-            deadline = time.monotonic() + START_TIMEOUT_SECONDS
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    server.should_exit = True
-                    raise RuntimeError(f"the embedded platform did not start on {self.host}:{self.port}")
-                time.sleep(0.01)
-            self.port = server.servers[0].sockets[0].getsockname()[1]
-            self._server, self._thread = server, thread
+            server = ServerThread(create_app(platform=self.platform), self.host, self.port)
+            self.port = server.start()
+            self._server = server
             return self.url
 
     def stop(self) -> None:
         with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
+            server, self._server = self._server, None
             if server is not None:
-                server.should_exit = True
-            if thread is not None:
-                thread.join(10)
+                server.stop()
             if self.platform is not None:
                 self.platform.db.close()
                 self.platform = None

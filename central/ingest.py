@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from central.core.config import Settings
 from central.core.db import Database
@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 MAX_SUPPORTED_SCHEMA = max(payloads.SUPPORTED_SCHEMA_VERSIONS)
 DEADLOCK_RETRIES = 5
+MAX_SEQ = 2**62
 
 _DEVICE = Device.__table__
 _EVENT = Event.__table__
@@ -152,14 +153,14 @@ class Ingest:
             try:
                 with self.db.write() as conn:
                     return self._push(conn, device_id, events, client_time)
+            except SequenceGap:
+                raise
             except OperationalError as exc:
                 if not _is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
                     raise
                 time.sleep(0.01 * (attempt + 1))
-            except (IntegrityError, DBAPIError) as exc:
-                if isinstance(exc, OperationalError):
-                    raise
-                log.warning("batch of %s failed (%s); applying its events one by one", device_id, exc.orig)
+            except Exception as exc:  # an event the database (or a bug) refuses: find it, keep it
+                log.warning("batch of %s failed (%s); applying its events one by one", device_id, exc)
                 return self._push_isolated(device_id, events, client_time)
         raise AssertionError("unreachable")
 
@@ -176,9 +177,15 @@ class Ingest:
                 if results:
                     break
                 raise
-            except (IntegrityError, DBAPIError) as exc:
+            except OperationalError:
+                raise
+            except Exception as exc:
+                log.exception("event %s of %s cannot be applied; quarantined", raw.get("seq"), device_id)
+                reason = getattr(exc, "orig", None) or exc
                 with self.db.write() as conn:
-                    outcome = self._push(conn, device_id, [raw], client_time, force_error=str(exc.orig))
+                    outcome = self._push(
+                        conn, device_id, [raw], client_time, force_error=f"{type(reason).__name__}: {reason}"
+                    )
             results.extend(outcome.results)
             last_seq = outcome.last_seq
         return PushOutcome(last_seq, results)
@@ -374,7 +381,7 @@ def _session_of(c: _Candidate) -> str | None:
 def _check_seqs(events: list[dict[str, Any]]) -> None:
     for i, raw in enumerate(events):
         seq = raw.get("seq") if isinstance(raw, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
             raise InvalidPush(f"event {i} has no usable seq")
 
 

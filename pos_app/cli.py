@@ -115,8 +115,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             try:
                 status = engine.run_once()
             except SyncError as exc:
-                print(format_status(engine.status), file=sys.stderr)
-                print(describe(exc), file=sys.stderr)
+                status = engine.status
+                print(format_status(status) if status.last_error else describe(exc), file=sys.stderr)
                 return 1
             print(format_status(status))
             return 0

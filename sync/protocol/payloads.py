@@ -7,13 +7,16 @@ version reads. Amounts are integer minor units, quantities integer thousandths.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sync.protocol.events import EventType
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+# every integer a database column can hold exactly (and JSON numbers survive): +-2^53
+Int = Annotated[int, Field(ge=-(2**53), le=2**53)]
 
 
 class _Model(BaseModel):
@@ -23,9 +26,9 @@ class _Model(BaseModel):
 class Envelope(_Model):
     event_id: str = Field(min_length=8, max_length=64)
     device_id: str = Field(min_length=8, max_length=64)
-    seq: int = Field(ge=1)
+    seq: Int = Field(ge=1)
     type: str = Field(min_length=1, max_length=64)
-    schema_version: int = Field(ge=1)
+    schema_version: Int = Field(ge=1)
     occurred_at: str = Field(min_length=10, max_length=40)
     till_session_id: str | None = Field(default=None, max_length=64)
     payload: dict[str, Any]
@@ -34,47 +37,47 @@ class Envelope(_Model):
 
 
 class StockDelta(_Model):
-    product_id: int
-    delta: int
+    product_id: Int
+    delta: Int
 
 
 class Points(_Model):
-    earned: int = Field(default=0, ge=0)
-    redeemed: int = Field(default=0, ge=0)
+    earned: Int = Field(default=0, ge=0)
+    redeemed: Int = Field(default=0, ge=0)
 
 
 class SaleLine(_Model):
-    line_no: int
-    product_id: int
-    quantity: int
-    net: int
-    tax_rate_bp: int = 0
+    line_no: Int
+    product_id: Int
+    quantity: Int
+    net: Int
+    tax_rate_bp: Int = 0
 
 
 class TenderItem(_Model):
     kind: str = Field(min_length=1, max_length=20)
-    amount: int
-    points: int = 0
+    amount: Int
+    points: Int = 0
 
 
 class CouponUse(_Model):
-    coupon_id: int
-    campaign_id: int
-    amount: int = Field(ge=0)
+    coupon_id: Int
+    campaign_id: Int
+    amount: Int = Field(ge=0)
 
 
 class SaleCompleted(_Model):
     sale_id: str = Field(min_length=8, max_length=64)
     receipt_no: str = Field(min_length=1, max_length=64)
     business_day: str = Field(min_length=10, max_length=10)
-    staff_id: int
-    member_id: int | None = None
+    staff_id: Int
+    member_id: Int | None = None
     currency: str = "CNY"
-    subtotal: int
-    discount_total: int
-    rounding: int = 0
-    total: int
-    change: int = 0
+    subtotal: Int
+    discount_total: Int
+    rounding: Int = 0
+    total: Int
+    change: Int = 0
     lines: list[SaleLine] = Field(min_length=1)
     tenders: list[TenderItem] = Field(min_length=1)
     coupons: list[CouponUse] = Field(default_factory=list)
@@ -90,8 +93,8 @@ class SaleCompleted(_Model):
 
 
 class ReturnPoints(_Model):
-    reversed: int = Field(default=0, ge=0)
-    returned: int = Field(default=0, ge=0)
+    reversed: Int = Field(default=0, ge=0)
+    returned: Int = Field(default=0, ge=0)
 
 
 class RefundIssued(_Model):
@@ -99,9 +102,9 @@ class RefundIssued(_Model):
     receipt_no: str
     sale_id: str
     business_day: str = Field(min_length=10, max_length=10)
-    staff_id: int
-    member_id: int | None = None
-    total: int = Field(ge=0)
+    staff_id: Int
+    member_id: Int | None = None
+    total: Int = Field(ge=0)
     tenders: list[TenderItem] = Field(default_factory=list)
     points: ReturnPoints = Field(default_factory=ReturnPoints)
     stock: list[StockDelta] = Field(default_factory=list)
@@ -111,9 +114,9 @@ class SaleVoided(_Model):
     sale_id: str
     receipt_no: str
     business_day: str = Field(min_length=10, max_length=10)
-    staff_id: int
-    member_id: int | None = None
-    total: int = Field(ge=0)
+    staff_id: Int
+    member_id: Int | None = None
+    total: Int = Field(ge=0)
     points: ReturnPoints = Field(default_factory=ReturnPoints)
     stock: list[StockDelta] = Field(default_factory=list)
 
@@ -124,9 +127,9 @@ class StockAdjusted(_Model):
 
 
 class PickupHandedOver(_Model):
-    order_id: int
+    order_id: Int
     business_day: str = Field(min_length=10, max_length=10)
-    staff_id: int
+    staff_id: Int
     offline: bool = False
 
 
@@ -134,33 +137,33 @@ class TillSessionOpened(_Model):
     till_session_id: str
     terminal_code: str
     business_day: str = Field(min_length=10, max_length=10)
-    opening_float: int = Field(ge=0)
-    staff_id: int
+    opening_float: Int = Field(ge=0)
+    staff_id: Int
 
 
 class CashMoved(_Model):
     till_session_id: str
     kind: str = Field(pattern="^(cash_in|cash_out)$")
-    amount: int = Field(gt=0)
-    staff_id: int
+    amount: Int = Field(gt=0)
+    staff_id: Int
 
 
 class ZTotals(_Model):
     till_session_id: str
     business_day: str = Field(min_length=10, max_length=10)
-    sales_count: int
-    sales_total: int
-    voids_count: int
-    voids_total: int
-    refunds_count: int
-    refunds_total: int
-    cash_in: int = 0
-    cash_out: int = 0
-    tenders: dict[str, int] = Field(default_factory=dict)
-    points_earned: int = 0
-    points_redeemed: int = 0
-    first_seq: int | None = None
-    last_seq: int
+    sales_count: Int
+    sales_total: Int
+    voids_count: Int
+    voids_total: Int
+    refunds_count: Int
+    refunds_total: Int
+    cash_in: Int = 0
+    cash_out: Int = 0
+    tenders: dict[str, Int] = Field(default_factory=dict)
+    points_earned: Int = 0
+    points_redeemed: Int = 0
+    first_seq: Int | None = None
+    last_seq: Int
     journal_head: str = ""
 
 
