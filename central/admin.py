@@ -400,6 +400,17 @@ class Admin:
             for r in rows
         ]
 
+    def coupon_code(self, coupon_id: int) -> IssuedCode:
+        """The code of an issued coupon again (e.g. to print it once more), signed with today's key."""
+        c = _t(Coupon)
+        with self.db.read() as conn:
+            row = conn.execute(select(c.c.campaign_id, c.c.expires_at).where(c.c.id == coupon_id)).first()
+            if row is None:
+                raise AdminError(f"no coupon {coupon_id}")
+            key_id, key = signing_key(conn)
+        token = tokens.CouponToken(coupon_id, row.campaign_id, row.expires_at, key_id)
+        return IssuedCode(coupon_id, tokens.issue(token, key), row.expires_at)
+
     def revoke_coupon(self, coupon_id: int, reason: str = "") -> None:
         c = _t(Coupon)
         with self.db.write() as conn:

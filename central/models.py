@@ -114,6 +114,7 @@ class Event(Base):
     till_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     occurred_at: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[str] = mapped_column(String(40))
+    # the event as received, without its hash: canonical JSON whose SHA-256 is ``hash`` when intact
     envelope: Mapped[str] = mapped_column(Text)
 
 

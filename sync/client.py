@@ -18,8 +18,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import orjson
 import requests
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sync.protocol import signing
 from sync.protocol.tokens import Ed25519PrivateKey
@@ -41,6 +42,7 @@ from sync.protocol.wire import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+_EXCEPTIONS = TypeAdapter(list[ExceptionItem])
 API = "/v1"
 
 
@@ -109,14 +111,18 @@ class CentralClient:
         body: BaseModel | dict | None = None,
         signed: bool = True,
         timeout: float | None = None,
-    ) -> tuple[int, Any]:
+    ) -> tuple[int, bytes]:
+        """Send one request; returns (status, body) of a success, raises for anything else."""
         url = self.base_url + API + path
         if params:
             url += "?" + urlencode(params)
         if isinstance(body, BaseModel):
             data = body.model_dump_json().encode("utf-8")
         elif body is not None:
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            try:
+                data = orjson.dumps(body)
+            except TypeError:  # an integer beyond 64 bits: the slow way
+                data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         else:
             data = b""
         for attempt in (1, 2):
@@ -140,12 +146,12 @@ class CentralClient:
             status = response.status_code
             if status >= 500:
                 raise Unreachable(f"{method} {path}: the platform answered {status}")
-            try:
-                payload = response.json() if response.content else None
-            except ValueError as exc:
-                raise ProtocolError(f"{method} {path}: the answer ({status}) is not JSON") from exc
             if status < 300:
-                return status, payload
+                return status, response.content
+            try:
+                payload = orjson.loads(response.content) if response.content else None
+            except orjson.JSONDecodeError as exc:
+                raise ProtocolError(f"{method} {path}: the answer ({status}) is not JSON") from exc
             error = payload.get("error", "") if isinstance(payload, dict) else ""
             detail = payload.get("detail", "") if isinstance(payload, dict) else ""
             if status == 401 and error == ErrorCode.STALE_REQUEST and attempt == 1:
@@ -168,9 +174,9 @@ class CentralClient:
             self.offset = server_time - (sent + received) / 2
 
     def _call(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
-        _status, payload = self._send(method, path, **kwargs)
+        _status, content = self._send(method, path, **kwargs)
         try:
-            return model.model_validate(payload)
+            return model.model_validate_json(content)  # parsed and checked in one pass (Rust)
         except ValidationError as exc:
             raise ProtocolError(f"{method} {path}: the answer does not fit {model.__name__}: {exc}") from exc
 
@@ -186,8 +192,20 @@ class CentralClient:
         return self._call(PushResponse, "POST", "/sync/push", body=body)
 
     def pull(self, family: Family, cursor: str, limit: int) -> PullPage:
+        return self.read_page(family, self.pull_raw(family, cursor, limit))
+
+    def pull_raw(self, family: Family, cursor: str, limit: int) -> bytes:
+        """The page as received (JSON), to be read with :meth:`read_page` -- possibly on another
+        thread, so a thread that only waits for the network holds the interpreter as little as it can."""
         params = {"family": family.value, "cursor": cursor, "limit": limit}
-        page = self._call(PullPage, "GET", "/sync/pull", params=params)
+        return self._send("GET", "/sync/pull", params=params)[1]
+
+    @staticmethod
+    def read_page(family: Family, content: bytes) -> PullPage:
+        try:
+            page = PullPage.model_validate_json(content)
+        except ValidationError as exc:
+            raise ProtocolError(f"GET /sync/pull: the answer is not a page: {exc}") from exc
         if page.family != family:
             raise ProtocolError(f"asked for {family.value}, got {page.family.value}")
         return page
@@ -213,10 +231,8 @@ class CentralClient:
 
     def exceptions(self, business_day: str | None = None) -> list[ExceptionItem]:
         params = {"business_day": business_day} if business_day else None
-        _status, payload = self._send("GET", "/exceptions", params=params)
-        if not isinstance(payload, list):
-            raise ProtocolError("GET /exceptions: the answer is not a list")
+        _status, content = self._send("GET", "/exceptions", params=params)
         try:
-            return [ExceptionItem.model_validate(item) for item in payload]
+            return _EXCEPTIONS.validate_json(content)
         except ValidationError as exc:
-            raise ProtocolError(f"GET /exceptions: {exc}") from exc
+            raise ProtocolError(f"GET /exceptions: the answer is not a list of exceptions: {exc}") from exc

@@ -23,7 +23,7 @@ nothing is marked until the platform's answer has been read, so nothing is lost 
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import threading
 import time
@@ -34,20 +34,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
 
 from pos_app import config
 from pos_app.config import Settings
-from pos_app.db import ledger, schema
+from pos_app.db import catalog, ledger, schema
 from pos_app.db.database import Database, DatabaseError
 from pos_app.events import EventBus
 from pos_app.i18n import _
 from sync.apply import FAMILY_ORDER, apply_page, get_cursor
 from sync.client import CentralClient, ProtocolError, Refused, SequenceGap, SyncError, Unreachable
 from sync.enrolment import Identity, load_identity
-from sync.protocol.wire import EventStatus, Family, PullPage
+from sync.protocol.wire import MAX_PULL_PAGE, EventStatus, Family, PullPage
 
 log = logging.getLogger(__name__)
 
@@ -251,40 +252,71 @@ class SyncEngine:
 
     # --- push -------------------------------------------------------------------------------------
     def push_all(self, client: CentralClient) -> int:
-        """Push until nothing is pending; returns how many events the platform took this time."""
+        """Push until nothing is pending; returns how many events the platform took this time.
+
+        Batches go one at a time, in seq order, on a helper thread; while the platform works on one,
+        this thread reads the next from the outbox and records the answer to the previous one, so
+        the terminal's own work hides behind the platform's.
+        """
         total = 0
         resend_from: int | None = None
-        while not self._stopping():
-            with self.db.read() as conn:
-                if resend_from is not None:
-                    batch = _events_from(conn, resend_from, self.push_batch)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
+            batch = self._read_batch(None, None)
+            request = pool.submit(client.push, batch, self.now()) if batch else None
+            while request is not None:
+                upcoming = self._read_batch(resend_from, batch[-1]["seq"])
+                try:
+                    answer = request.result()
+                except SequenceGap as gap:
+                    first = batch[0]["seq"]
+                    if gap.expected_seq >= first or gap.expected_seq < 1:
+                        raise ProtocolError(
+                            f"a gap answer expecting {gap.expected_seq} for a batch from {first}"
+                        ) from gap
+                    log.warning("the platform expects seq %s; sending again from there", gap.expected_seq)
+                    resend_from = gap.expected_seq
+                    batch = self._read_batch(resend_from, None)
+                    request = pool.submit(client.push, batch, self.now()) if batch else None
+                    continue
+                complete = len(answer.results) >= len(batch)
+                if resend_from is not None or not complete:
+                    # a resend, or the platform stopped early: record first, then decide what is next
+                    done = self._record(batch, answer.results)
+                    if resend_from is not None:
+                        first_pending = self._first_pending()
+                        if first_pending is not None and first_pending <= batch[-1]["seq"] + 1:
+                            resend_from = None  # the rest is pending anyway
+                    upcoming = self._read_batch(resend_from, batch[-1]["seq"] if complete else None)
+                    request = None
                 else:
-                    batch = ledger.pending_events(conn, self.push_batch)
-            if not batch:
-                return total
-            try:
-                answer = client.push(batch, client_time=self.now())
-            except SequenceGap as gap:
-                first = batch[0]["seq"]
-                if gap.expected_seq >= first or gap.expected_seq < 1:
-                    raise ProtocolError(
-                        f"a gap answer expecting {gap.expected_seq} for a batch from {first}"
-                    ) from gap
-                log.warning("the platform expects seq %s; sending again from there", gap.expected_seq)
-                resend_from = gap.expected_seq
-                continue
-            done = self._record(batch, answer.results)
-            if not done:
-                raise ProtocolError("the platform's answer acknowledged none of the events sent")
-            total += done
-            if resend_from is not None:
-                resend_from = batch[-1]["seq"] + 1
-                first_pending = self._first_pending()
-                if first_pending is not None and first_pending <= resend_from:
-                    resend_from = None  # the rest is pending anyway
-            self._refresh_counts()
-            self._publish(replace(self._status, online=True, clock_offset=client.offset))
+                    # the next batch goes out at once; this one is recorded while it travels
+                    request = None
+                    if upcoming and not self._stopping():
+                        request = pool.submit(client.push, upcoming, self.now())
+                    done = self._record(batch, answer.results)
+                if not done:
+                    raise ProtocolError("the platform's answer acknowledged none of the events sent")
+                total += done
+                self._refresh_counts()
+                self._publish(replace(self._status, online=True, clock_offset=client.offset))
+                batch = upcoming
+                if request is None and batch and not self._stopping():
+                    request = pool.submit(client.push, batch, self.now())
         return total
+
+    def _read_batch(self, resend_from: int | None, after: int | None) -> list[dict[str, Any]]:
+        """The next events to send: pending ones (after seq ``after``), or when the platform asked
+        for older ones again, every event from ``resend_from`` (or after ``after``) on."""
+        o = schema.outbox
+        query = select(o.c.envelope).order_by(o.c.seq).limit(self.push_batch)
+        if resend_from is not None:
+            query = query.where(o.c.seq >= (resend_from if after is None else after + 1))
+        else:
+            query = query.where(o.c.status == "pending")
+            if after is not None:
+                query = query.where(o.c.seq > after)
+        with self.db.read() as conn:
+            return [orjson.loads(text) for text in conn.execute(query).scalars()]
 
     def _first_pending(self) -> int | None:
         with self.db.read() as conn:
@@ -330,31 +362,34 @@ class SyncEngine:
         return changed
 
     def pull_family(self, client: CentralClient, family: Family) -> int:
-        """Pull one family to its end, applying each page as it arrives while fetching the next."""
+        """Pull one family to its end: a helper thread fetches the next page while this one makes the
+        current page ready and writes it. (Making search terms on the helper thread too was measured
+        slower: a busy Python thread stalls SQLite's writer at every hand-over of the interpreter.)"""
         with self.db.read() as conn:
             cursor = get_cursor(conn, family)
         changed = 0
         resets = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sync-pull-{family.value}") as pool:
-            future = pool.submit(client.pull, family, cursor, self.pull_page)
+        # products are heavy to write (search index): their pages stay small enough that a sale never
+        # waits long for the write lock; the other families' rows are light, so their pages are big
+        limit = self.pull_page if family is Family.PRODUCTS else max(self.pull_page, MAX_PULL_PAGE)
+        pull = functools.partial(client.pull_raw, family, limit=limit)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") as fetcher:
+            fetching = fetcher.submit(pull, cursor)
             while True:
-                page: PullPage = future.result()
+                page = client.read_page(family, fetching.result())
                 if page.reset:
                     resets += 1
-                    if resets > 2:
-                        raise ProtocolError(f"{family.value}: the platform keeps resetting the cursor")
+                    if resets > 2 or changed:
+                        raise ProtocolError(f"{family.value}: the platform reset the cursor again")
                     log.warning("%s: cursor reset by the platform; pulling a snapshot", family.value)
-                    future = pool.submit(client.pull, family, "", self.pull_page)
+                    fetching = fetcher.submit(pull, "")
                     continue
                 if page.has_more:
-                    # fetch the next page while this one is written
-                    future = pool.submit(client.pull, family, page.cursor, self.pull_page)
+                    fetching = fetcher.submit(pull, page.cursor)
+                _prepare(family, page)
                 with self.db.write() as conn:
                     changed += apply_page(conn, page, _utc())
-                if not page.has_more:
-                    return changed
-                if self._stopping():
-                    future.cancel()
+                if not page.has_more or self._stopping():
                     return changed
 
     # --- status -----------------------------------------------------------------------------------
@@ -377,15 +412,15 @@ class SyncEngine:
         self.events.publish(STATUS_EVENT, status=status)
 
 
-def _events_from(conn, seq: int, limit: int) -> list[dict[str, Any]]:
-    """Events from ``seq`` on, whatever their status (to send again after a gap answer)."""
-    rows = conn.execute(
-        select(schema.outbox.c.envelope)
-        .where(schema.outbox.c.seq >= seq)
-        .order_by(schema.outbox.c.seq)
-        .limit(limit)
-    )
-    return [json.loads(r.envelope) for r in rows]
+def _prepare(family: Family, page: PullPage) -> PullPage:
+    """Make a page ready to write: the products' search terms (outside the write transaction)."""
+    if family is Family.PRODUCTS:
+        for change in page.changes:
+            if change.data is not None and "name_zh" in change.data and "name_en" in change.data:
+                change.data["search_terms"] = catalog.search_terms(
+                    str(change.data["name_zh"]), str(change.data["name_en"])
+                )
+    return page
 
 
 def describe(exc: BaseException) -> str:

@@ -256,7 +256,8 @@ _UPSERT_PRODUCT = (
 def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> None:
     """Insert or update products with their barcodes and search index entries, in bulk.
 
-    Each mapping has the product columns plus ``barcodes`` (GTIN-14 strings).
+    Each mapping has the product columns plus ``barcodes`` (GTIN-14 strings), and optionally
+    ``search_terms`` (what :func:`search_terms` gives for its names).
     """
     if not products:
         return
@@ -283,7 +284,10 @@ def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> 
     )
     ids = [(d["id"],) for d in products]
     conn.exec_driver_sql("DELETE FROM product_search WHERE rowid = ?", ids)
-    indexed = [(d["id"], *search_terms(d["name_zh"], d["name_en"])) for d in products]
+    # ``search_terms`` may come precomputed (the sync engine makes them while the previous page is written)
+    indexed = [
+        (d["id"], *(d.get("search_terms") or search_terms(d["name_zh"], d["name_en"]))) for d in products
+    ]
     conn.exec_driver_sql("INSERT INTO product_search (rowid, zh, en, py) VALUES (?,?,?,?)", indexed)
     terms = {term for _id, *columns in indexed for column in columns for term in column.split()}
     conn.exec_driver_sql("INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(t,) for t in terms])

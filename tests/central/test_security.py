@@ -102,7 +102,9 @@ def test_a_device_pushes_only_its_own_events(platform):
     with pytest.raises(Refused) as refused:
         client._send("POST", "/sync/push", body={"device_id": t2.ctx.device_id, "events": events})
     assert refused.value.status == 403 and refused.value.code == "wrong_device"
-    answer = client._send("POST", "/sync/push", body={"device_id": t1.ctx.device_id, "events": events})[1]
+    answer = json.loads(
+        client._send("POST", "/sync/push", body={"device_id": t1.ctx.device_id, "events": events})[1]
+    )
     assert answer["results"][0]["status"] == "quarantined"  # t2's events in t1's stream: kept, not applied
     assert "another device" in answer["results"][0]["error"]
     assert platform.sale_count() == 0

@@ -107,11 +107,15 @@ def test_pages_are_pulled_in_pieces(platform):
     till.engine.pull_page = 7
     with till.ctx.db.write() as conn:
         conn.execute(schema.sync_cursor.delete())
-        conn.execute(schema.member.delete())
+        conn.execute(schema.product.update().values(price=1))
     client = till.engine._connect()
-    assert till.engine.pull_family(client, Family.MEMBERS) == 20
+    pages = []
+    real_pull = client.pull_raw
+    client.pull_raw = lambda *a, **k: pages.append(1) or real_pull(*a, **k)
+    assert till.engine.pull_family(client, Family.PRODUCTS) == 300
+    assert len(pages) == 43  # 300 products, 7 a page
     with till.ctx.db.read() as conn:
-        assert len(conn.execute(select(schema.member.c.id)).all()) == 20
+        assert conn.execute(select(schema.product.c.id).where(schema.product.c.price == 1)).first() is None
 
 
 def test_engine_thread_syncs_on_its_own_and_stops_cleanly(platform):

@@ -66,7 +66,7 @@ def test_an_older_terminal_against_a_newer_platform(platform):
         answer = client._send(
             "POST", "/sync/push", body={"device_id": till.ctx.device_id, "events": _replay(till)}
         )
-        assert {r["status"] for r in answer[1]["results"]} == {"duplicate"}
+        assert {r["status"] for r in json.loads(answer[1])["results"]} == {"duplicate"}
     finally:
         newer.stop()
 

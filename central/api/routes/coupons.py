@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from central import online
-from central.api.deps import DeviceDep, PlatformDep
+from central.api.deps import DeviceDep, OrjsonRoute, PlatformDep
 from sync.protocol.wire import CouponAnswer, CouponReleaseRequest, CouponReserveRequest, ErrorBody
 
-router = APIRouter(prefix="/coupons", tags=["coupons"])
+router = APIRouter(prefix="/coupons", tags=["coupons"], route_class=OrjsonRoute)
 CouponId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 _AUTH_ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
 

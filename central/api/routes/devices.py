@@ -3,10 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from central.admin import Admin, EnrolmentRefused
-from central.api.deps import ApiError, PlatformDep
+from central.api.deps import ApiError, OrjsonRoute, PlatformDep
 from sync.protocol.wire import EnrolRequest, EnrolResponse, ErrorBody, ErrorCode
 
-router = APIRouter(prefix="/devices", tags=["devices"])
+router = APIRouter(prefix="/devices", tags=["devices"], route_class=OrjsonRoute)
 
 
 @router.post(

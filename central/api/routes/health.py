@@ -4,10 +4,11 @@ import time
 
 from fastapi import APIRouter
 
+from central.api.deps import OrjsonRoute
 from sync.protocol.payloads import SUPPORTED_SCHEMA_VERSIONS
 from sync.protocol.wire import ServerInfo
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=OrjsonRoute)
 
 
 @router.get("/health", response_model=ServerInfo, summary="Liveness, server clock and protocol versions")

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from central import online
-from central.api.deps import ApiError, DeviceDep, PlatformDep
+from central.api.deps import ApiError, DeviceDep, OrjsonRoute, PlatformDep
 from sync.protocol.wire import ErrorBody, ErrorCode, PickupStatus
 
-router = APIRouter(prefix="/pickup-orders", tags=["pickup"])
+router = APIRouter(prefix="/pickup-orders", tags=["pickup"], route_class=OrjsonRoute)
 
 
 @router.get(

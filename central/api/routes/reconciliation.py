@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from central import reconcile
-from central.api.deps import DeviceDep, PlatformDep
+from central.api.deps import DeviceDep, OrjsonRoute, PlatformDep
 from central.models import Store
 from sync.protocol.wire import DayReconciliation, ErrorBody, ExceptionItem
 
-router = APIRouter(tags=["reconciliation"])
+router = APIRouter(tags=["reconciliation"], route_class=OrjsonRoute)
 Day = Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 _AUTH_ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 
 from central import pull as pulling
-from central.api.deps import ApiError, DeviceDep, PlatformDep
+from central.api.deps import ApiError, DeviceDep, OrjsonRoute, PlatformDep
 from central.ingest import InvalidPush, SequenceGap
 from sync.protocol.wire import (
     MAX_PULL_PAGE,
@@ -18,7 +19,7 @@ from sync.protocol.wire import (
     PushResponse,
 )
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=OrjsonRoute)
 _AUTH_ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
 
 
@@ -28,7 +29,7 @@ _AUTH_ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
     responses={**_AUTH_ERRORS, 409: {"model": ErrorBody, "description": "A gap: resend from expected_seq"}},
     summary="Push a batch of this device's events, ascending by seq",
 )
-def push(body: PushRequest, device: DeviceDep, platform: PlatformDep) -> PushResponse:
+def push(body: PushRequest, device: DeviceDep, platform: PlatformDep) -> Response:
     if body.device_id != device.id:
         raise ApiError(403, ErrorCode.WRONG_DEVICE, "a device pushes only its own events")
     try:
@@ -39,7 +40,8 @@ def push(body: PushRequest, device: DeviceDep, platform: PlatformDep) -> PushRes
         ) from gap
     except InvalidPush as exc:
         raise ApiError(422, ErrorCode.INVALID_REQUEST, str(exc)) from exc
-    return PushResponse(last_seq=outcome.last_seq, results=outcome.results, server_time=time.time())
+    answer = PushResponse(last_seq=outcome.last_seq, results=outcome.results, server_time=time.time())
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(
@@ -54,5 +56,7 @@ def pull(
     family: Family,
     cursor: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = 2000,
-) -> PullPage:
-    return pulling.pull(platform.db, device.id, family, cursor, limit)
+) -> Response:
+    page = pulling.pull(platform.db, device.id, family, cursor, limit)
+    # built by our code from our rows: serialised straight to JSON (the models document its shape)
+    return Response(orjson.dumps(page), media_type="application/json")
