@@ -35,10 +35,11 @@ from central.models import (
     StockLevel,
     StockMove,
     Store,
+    SyncException,
     Tier,
 )
 from central.platform import member_lookup_salt, public_keys, signing_key, utcnow
-from central.sync_exceptions import ExceptionRecord, Kind, insert_exceptions
+from central.sync_exceptions import ExceptionRecord, insert_exceptions
 from central.versions import next_version
 from sync.protocol import tokens
 from sync.protocol.events import GENESIS_HASH
@@ -299,6 +300,22 @@ class Admin:
             )
             if result.rowcount != 1:
                 raise AdminError(f"no member {member_id}")
+
+    def resolve_exception(self, exception_id: int, note: str = "") -> None:
+        """The manager explained it: mark it resolved (a later one of the same kind opens anew)."""
+        x = _t(SyncException)
+        with self.db.write() as conn:
+            row = conn.execute(
+                select(x.c.detail).where(x.c.id == exception_id, x.c.resolved_at.is_(None))
+            ).first()
+            if row is None:
+                raise AdminError(f"no open exception {exception_id}")
+            detail = {**json.loads(row.detail), "resolution": note}
+            conn.execute(
+                update(x)
+                .where(x.c.id == exception_id)
+                .values(resolved_at=utcnow(), dedupe_key=None, detail=json.dumps(detail, ensure_ascii=False))
+            )
 
     def member_by_phone(self, phone: str) -> int | None:
         m = _t(Member)
@@ -779,4 +796,4 @@ class _OrderRow:
         return json.dumps(self.data["lines"])
 
 
-__all__ = ["Admin", "AdminError", "EnrolmentRefused", "IssuedCode", "Kind"]
+__all__ = ["Admin", "AdminError", "EnrolmentRefused", "IssuedCode"]

@@ -136,6 +136,18 @@ def cmd_create_member(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase_member(args: argparse.Namespace) -> int:
+    _admin(args).erase_member(args.member_id)
+    print(f"Member {args.member_id} erased: personal data removed, terminals delete them at their next sync")
+    return 0
+
+
+def cmd_resolve_exception(args: argparse.Namespace) -> int:
+    _admin(args).resolve_exception(args.exception_id, args.note)
+    print(f"Exception {args.exception_id} resolved")
+    return 0
+
+
 def cmd_member_code(args: argparse.Namespace) -> int:
     admin = _admin(args)
     member_id = args.member_id
@@ -326,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--consent", action="store_true", help="agreed to marketing messages")
     p.set_defaults(func=cmd_create_member)
 
+    p = sub.add_parser("erase-member", help="forget a member's personal data (their ledger stays)")
+    p.add_argument("member_id", type=int)
+    p.set_defaults(func=cmd_erase_member)
+
     p = sub.add_parser("member-code", help="a member's QR code (text; PNG with --png)")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("member_id", type=int, nargs="?")
@@ -372,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--day", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_exceptions)
+
+    p = sub.add_parser("resolve-exception", help="mark an exception explained")
+    p.add_argument("exception_id", type=int)
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_resolve_exception)
 
     p = sub.add_parser("openapi", help="print the OpenAPI document (--write: update central/openapi.json)")
     p.add_argument("--write", action="store_true")

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pos_app.db import catalog, schema
-from sync.protocol.wire import Change, ChangeOp, Family, PullPage
+from sync.client import Page
+from sync.protocol.wire import Family
 
 # the order families are pulled in: what others refer to first
 FAMILY_ORDER = (
@@ -48,55 +49,59 @@ def set_cursor(conn: Connection, family: Family, cursor: str, at: str) -> None:
     )
 
 
-def apply_page(conn: Connection, page: PullPage, at: str) -> int:
+def apply_page(conn: Connection, page: Page, at: str) -> int:
     """Write a page's changes and its cursor (one transaction: the caller's). Returns rows changed."""
-    puts = [dict(c.data or {}, version=c.version) for c in page.changes if c.op is ChangeOp.PUT]
-    deletes = [c for c in page.changes if c.op is ChangeOp.DELETE]
+    puts, deletes = [], []
+    for change in page.changes:
+        if change["op"] == "put":
+            data = change["data"] or {}
+            data["version"] = change["version"]
+            puts.append(data)
+        else:
+            deletes.append(change["key"])
     _APPLY[page.family](conn, puts, deletes, page)
     set_cursor(conn, page.family, page.cursor, at)
     return len(page.changes)
 
 
-def _int_keys(deletes: list[Change]) -> list[int]:
-    return [int(c.key) for c in deletes]
+def _int_keys(deletes: list[str]) -> list[int]:
+    return [int(key) for key in deletes]
 
 
-def _categories(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _categories(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_categories(conn, puts)
     for chunk in _chunks(_int_keys(deletes)):
         conn.execute(delete(schema.category).where(schema.category.c.id.in_(chunk)))
 
 
-def _products(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _products(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     catalog.upsert_products(conn, puts)
     catalog.delete_products(conn, _int_keys(deletes))
 
 
-def _tiers(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _tiers(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_tiers(conn, puts)
     if deletes:
-        conn.execute(
-            delete(schema.member_tier).where(schema.member_tier.c.code.in_([c.key for c in deletes]))
-        )
+        conn.execute(delete(schema.member_tier).where(schema.member_tier.c.code.in_(deletes)))
 
 
-def _members(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _members(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_members(conn, puts)
     for chunk in _chunks(_int_keys(deletes)):
         conn.execute(delete(schema.member).where(schema.member.c.id.in_(chunk)))
 
 
-def _promotions(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _promotions(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_promotions(conn, puts)
     for chunk in _chunks(_int_keys(deletes)):
         conn.execute(delete(schema.promotion).where(schema.promotion.c.id.in_(chunk)))
 
 
-def _campaigns(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _campaigns(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_campaigns(conn, puts)
     # a campaign deleted centrally is withdrawn here: codes already issued must not pass offline
@@ -106,7 +111,7 @@ def _campaigns(conn: Connection, puts: list[dict], deletes: list[Change], page: 
         )
 
 
-def _revocations(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _revocations(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO coupon_revocation (coupon_id, reason, version) VALUES (?,?,?)",
@@ -116,14 +121,14 @@ def _revocations(conn: Connection, puts: list[dict], deletes: list[Change], page
         conn.execute(delete(schema.coupon_revocation).where(schema.coupon_revocation.c.coupon_id.in_(chunk)))
 
 
-def _stock(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _stock(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         catalog.upsert_stock_levels(conn, [dict(r, as_of_seq=page.device_seq) for r in puts])
     for chunk in _chunks(_int_keys(deletes)):
         conn.execute(delete(schema.stock_level).where(schema.stock_level.c.product_id.in_(chunk)))
 
 
-def _pickups(conn: Connection, puts: list[dict], deletes: list[Change], page: PullPage) -> None:
+def _pickups(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     if puts:
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO pickup_order (id, code, status, paid, member_id, customer_masked, lines,"
@@ -153,7 +158,7 @@ def _chunks(items: list, size: int = 500):
         yield items[start : start + size]
 
 
-_APPLY: dict[Family, Callable[[Connection, list[dict], list[Change], PullPage], Any]] = {
+_APPLY: dict[Family, Callable[[Connection, list[dict], list[str], Page], Any]] = {
     Family.CATEGORIES: _categories,
     Family.PRODUCTS: _products,
     Family.TIERS: _tiers,

@@ -154,3 +154,34 @@ def test_pos_app_enroll_with_a_bad_address(tmp_path, capsys):
         pos_cli.main(["--home", str(tmp_path / "t"), "enroll", "AAAA-BBBB-CCCC", "--central", "ftp://x"]) == 2
     )
     assert "http://" in capsys.readouterr().err
+
+
+def test_an_erased_member_disappears_from_the_tills_and_exceptions_get_resolved(platform, capsys):
+    till = platform.new_till("t1")
+    db = platform.central.settings.database_url
+    assert central_cli.main(["--database", db, "erase-member", "100002"]) == 0
+    till.sync()
+    from sqlalchemy import select
+
+    from pos_app.db import schema
+
+    with till.ctx.db.read() as conn:
+        assert conn.execute(select(schema.member.c.id).where(schema.member.c.id == 100002)).first() is None
+    assert central_cli.main(["--database", db, "erase-member", "100002"]) == 2
+    # a skewed clock opens an exception; the manager explains it
+    till.engine.now = lambda: __import__("time").time() + 3600
+    till.engine._client = None
+    till.sell([20])
+    till.sync()
+    capsys.readouterr()
+    assert central_cli.main(["--database", db, "exceptions", "S001", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [i["kind"] for i in items] == ["clock_skew"] and not items[0]["resolved"]
+    assert (
+        central_cli.main(["--database", db, "resolve-exception", str(items[0]["id"]), "--note", "NTP fixed"])
+        == 0
+    )
+    capsys.readouterr()
+    central_cli.main(["--database", db, "exceptions", "S001", "--json"])
+    assert json.loads(capsys.readouterr().out)[0]["resolved"]
+    assert central_cli.main(["--database", db, "resolve-exception", str(items[0]["id"])]) == 2

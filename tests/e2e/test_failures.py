@@ -298,3 +298,46 @@ def _wait_for(port: int, timeout: float = 30) -> None:
                 time.sleep(0.1)
     finally:
         client.close()
+
+
+def test_an_event_altered_after_it_was_written_is_quarantined_and_the_chain_goes_on(platform):
+    till = platform.new_till("t1")
+    sales = [till.sell([20 + i]) for i in range(3)]
+    with till.ctx.db.write() as conn:
+        row = conn.execute(select(schema.outbox).where(schema.outbox.c.type == "SaleCompleted")).first()
+        envelope = json.loads(row.envelope)
+        envelope["payload"]["total"] -= 100  # someone edits the local file
+        conn.execute(
+            update(schema.outbox).where(schema.outbox.c.seq == row.seq).values(envelope=json.dumps(envelope))
+        )
+    status = till.sync()
+    assert status.backlog == 0 and status.quarantined == 1
+    with till.ctx.db.read() as conn:
+        error = conn.execute(select(schema.outbox.c.error).where(schema.outbox.c.seq == row.seq)).scalar_one()
+    assert "altered" in error
+    assert platform.sale_ids() == {s.sale_id for s in sales[1:]}  # the others, still chained, applied
+
+
+def test_a_broken_chain_is_quarantined(platform):
+    till = platform.new_till("t1")
+    till.sell([20])
+    with till.ctx.db.write() as conn:
+        seq, _prev = ledger.outbox_head(conn)
+        ledger.insert_outbox(
+            conn,
+            make_envelope(
+                event_id="01890000-0000-7000-8000-00000000c4a1",
+                device_id=till.ctx.device_id,
+                seq=seq + 1,
+                type="StockAdjusted",
+                occurred_at=till.ctx.clock.utc_iso(),
+                till_session_id=None,
+                payload={"stock": [{"product_id": 20, "delta": 1000}], "reason": "count"},
+                prev_hash="f" * 64,  # not the previous event's hash: history was cut or rewritten
+            ),
+        )
+    status = till.sync()
+    assert status.quarantined == 1
+    with till.ctx.db.read() as conn:
+        error = conn.execute(select(schema.outbox.c.error).where(schema.outbox.c.seq == seq + 1)).scalar_one()
+    assert "broken chain" in error

@@ -10,7 +10,7 @@ from pos_app.db.database import Database
 from pos_app.i18n import set_language
 from resources.demo import generator
 from sync.apply import apply_page, get_cursor
-from sync.client import ProtocolError, Refused, Unreachable
+from sync.client import Page, ProtocolError, Refused, Unreachable
 from sync.engine import SyncStatus, describe, format_status
 from sync.protocol.wire import Change, ChangeOp, Family, PullPage
 
@@ -29,9 +29,10 @@ ROWS = {
 
 
 def _page(family, changes, cursor="e.1.1"):
-    return PullPage(
+    model = PullPage(
         family=family, changes=changes, cursor=cursor, has_more=False, server_time=0, device_seq=3
     )
+    return Page.of(model)
 
 
 @pytest.mark.parametrize("family", list(ROWS))
