@@ -23,7 +23,6 @@ nothing is marked until the platform's answer has been read, so nothing is lost 
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -375,9 +374,10 @@ class SyncEngine:
             log.warning("checkpoint failed: %s", exc)
 
     def pull_family(self, client: CentralClient, family: Family) -> int:
-        """Pull one family to its end: a helper thread fetches the next page while this one makes the
-        current page ready and writes it. (Making search terms on the helper thread too was measured
-        slower: a busy Python thread stalls SQLite's writer at every hand-over of the interpreter.)"""
+        """Pull one family to its end: a helper thread fetches, reads and prepares the next page
+        (search terms) while this one writes the current page -- SQLite and the network release the
+        interpreter, so the two overlap. (Measured: a few percent faster than preparing on the writing
+        thread, whose executemany otherwise waits for the helper at each hand-over.)"""
         with self.db.read() as conn:
             cursor = get_cursor(conn, family)
         changed = 0
@@ -385,21 +385,23 @@ class SyncEngine:
         # products are heavy to write (search index): their pages stay small enough that a sale never
         # waits long for the write lock; the other families' rows are light, so their pages are big
         limit = self.pull_page if family is Family.PRODUCTS else max(self.pull_page, MAX_PULL_PAGE)
-        pull = functools.partial(client.pull_raw, family, limit=limit)
+
+        def fetch(after: str) -> Page:
+            return _prepare(family, client.read_page(family, client.pull_raw(family, after, limit)))
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") as fetcher:
-            fetching = fetcher.submit(pull, cursor)
+            fetching = fetcher.submit(fetch, cursor)
             while True:
-                page = client.read_page(family, fetching.result())
+                page = fetching.result()
                 if page.reset:
                     resets += 1
                     if resets > 2 or changed:
                         raise ProtocolError(f"{family.value}: the platform reset the cursor again")
                     log.warning("%s: cursor reset by the platform; pulling a snapshot", family.value)
-                    fetching = fetcher.submit(pull, "")
+                    fetching = fetcher.submit(fetch, "")
                     continue
                 if page.has_more:
-                    fetching = fetcher.submit(pull, page.cursor)
-                _prepare(family, page)
+                    fetching = fetcher.submit(fetch, page.cursor)
                 with self.db.write() as conn:
                     changed += apply_page(conn, page, _utc())
                 if not page.has_more or self._stopping():
@@ -437,7 +439,7 @@ def _relaxed_durability(dbapi_connection, _record) -> None:
 
 
 def _prepare(family: Family, page: Page) -> Page:
-    """Make a page ready to write: the products' search terms (outside the write transaction)."""
+    """Make a page ready to write: the products' search terms (before the write transaction)."""
     if family is Family.PRODUCTS:
         for change in page.changes:
             data = change["data"]
