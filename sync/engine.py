@@ -114,6 +114,7 @@ class SyncEngine:
         self._wake = threading.Event()
         self._unsubscribe = self.events.subscribe("outbox_appended", self._on_outbox_appended)
         self._status = SyncStatus(enrolled=False, online=False, backlog=0, quarantined=0)
+        self._pulled_since_checkpoint = 0
         self._refresh_counts()
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -222,6 +223,9 @@ class SyncEngine:
                 pulled=pulled,
             )
             self._publish(status)
+            if self._pulled_since_checkpoint:
+                self._pulled_since_checkpoint = 0
+                self.checkpoint()
             return status
 
     def make_client(self, timeout: float = 15.0) -> CentralClient | None:
@@ -354,13 +358,14 @@ class SyncEngine:
 
     # --- pull -------------------------------------------------------------------------------------
     def pull_all(self, client: CentralClient, families: tuple[Family, ...] = FAMILY_ORDER) -> int:
+        """Pull every family; the write-ahead log is checkpointed afterwards by :meth:`run_once`
+        (housekeeping that need not delay the new data)."""
         changed = 0
         try:
             for family in families:
                 changed += self.pull_family(client, family)
         finally:
-            if changed:
-                self.checkpoint()
+            self._pulled_since_checkpoint += changed
         if changed:
             self.events.publish("reference_data_changed")
         return changed
