@@ -6,6 +6,8 @@ Widgets never construct services; ``pos_app.ui`` receives a ready :class:`Termin
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from pos_app.services.receipts import ReceiptService
 from pos_app.services.sales import SalesService
 from pos_app.services.staff import StaffService
 from pos_app.services.till import TillService
+from sync.engine import SyncEngine
+from sync.online import PlatformHelpers
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ class Terminal:
     payments: PaymentService
     devices: Devices
     closers: list = field(default_factory=list)
+    sync: SyncEngine | None = None
 
     @property
     def settings(self) -> Settings:
@@ -104,3 +109,23 @@ def build_terminal(
         devices=devices,
         closers=[devices.close],
     )
+
+
+def start_sync(terminal: Terminal, *, start: bool = True, now: Callable[[], float] = time.time) -> SyncEngine:
+    """Give ``terminal`` its sync engine: the till's online helpers go through the platform from now
+    on, and the engine's thread starts (unless ``start`` is false: then call ``run_once`` yourself).
+    Closing the terminal stops the engine. Works before enrolment too: the engine then reports
+    "not enrolled" and picks the enrolment up when it happens."""
+    settings = terminal.settings
+    engine = SyncEngine(settings, settings.database_file, terminal.ctx.events, now=now)
+    helpers = PlatformHelpers(
+        lambda: engine.make_client(timeout=settings.get(config.SYNC_ONLINE_TIMEOUT_MS) / 1000),
+        timeout_ms=settings.get(config.SYNC_ONLINE_TIMEOUT_MS),
+    )
+    terminal.ctx.online = helpers
+    terminal.sync = engine
+    terminal.closers.append(helpers.close)
+    terminal.closers.append(engine.close)
+    if start:
+        engine.start()
+    return engine

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pos_app import __version__, config
 from pos_app.db.database import DatabaseError
 from pos_app.domain.errors import DomainError
+from sync.enrolment import EnrolmentError
 
 
 def _terminal(args: argparse.Namespace, **kwargs):
@@ -88,6 +89,76 @@ def cmd_till(args: argparse.Namespace) -> int:
         terminal.close()
 
 
+def cmd_enroll(args: argparse.Namespace) -> int:
+    """Enrol this terminal with the central platform using a code from the manager."""
+    from pos_app.config import Settings
+    from pos_app.db.database import Database
+    from pos_app.i18n import _, set_language
+    from sync.enrolment import enrol
+
+    settings = Settings.load(config.resolve_home(args.home))
+    set_language(settings.get(config.LANGUAGE))
+    db = Database(settings.database_file)
+    try:
+        answer = enrol(settings, db, args.central, args.code)
+    finally:
+        db.close()
+    print(
+        _("Enrolled as terminal {terminal} of store {store} with {url}").format(
+            terminal=answer.terminal_code, store=answer.store_code, url=args.central
+        )
+    )
+    print(_("Device id: {device_id}").format(device_id=answer.device_id))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Run the sync engine without the window and print its status (Ctrl-C stops it)."""
+    import threading
+    import time
+
+    from pos_app.app import start_sync
+    from pos_app.i18n import _
+    from sync.client import SyncError
+    from sync.engine import STATUS_EVENT, describe, format_status
+
+    terminal = _terminal(args)
+    try:
+        engine = start_sync(terminal, start=False)
+        if args.once:
+            try:
+                status = engine.run_once()
+            except SyncError as exc:
+                status = engine.status
+                print(format_status(status) if status.last_error else describe(exc), file=sys.stderr)
+                return 1
+            print(format_status(status))
+            return 0
+        last = [""]
+        lock = threading.Lock()
+
+        def show(status) -> None:
+            line = format_status(status)
+            with lock:
+                if line != last[0]:
+                    last[0] = line
+                    print(line, flush=True)
+
+        terminal.ctx.events.subscribe(STATUS_EVENT, show)
+        if args.interval:
+            engine.interval = float(args.interval)
+        print(_("Syncing with {url}; Ctrl-C stops").format(url=terminal.settings.get(config.CENTRAL_URL)))
+        engine.start()
+        try:
+            while engine.running:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print(_("Stopping ..."))
+    finally:
+        terminal.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pos-app", description="O2O store terminal")
     parser.add_argument("--home", help=f"data folder (default: ${config.ENV_HOME} or the user data folder)")
@@ -109,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     sale.add_argument("--products", type=int, default=2000)
     sale.add_argument("--seed", type=int, default=42)
     sale.set_defaults(func=cmd_demo_sale)
+
+    enroll = sub.add_parser("enroll", help="enrol this terminal with the central platform")
+    enroll.add_argument("code", help="the single-use enrolment code from the manager")
+    enroll.add_argument("--central", required=True, help="the platform's address, e.g. http://10.0.0.5:8700")
+    enroll.set_defaults(func=cmd_enroll)
+
+    sync = sub.add_parser("sync", help="run the sync engine without the window and print its status")
+    sync.add_argument(
+        "--once", action="store_true", help="one push and pull, then exit (status 1 if it failed)"
+    )
+    sync.add_argument("--interval", type=float, default=None, help="seconds between syncs")
+    sync.set_defaults(func=cmd_sync)
     return parser
 
 
@@ -119,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (DatabaseError, DomainError, config.SettingsError) as exc:
+    except (DatabaseError, DomainError, config.SettingsError, EnrolmentError) as exc:
         print(f"pos-app: {exc}", file=sys.stderr)
         return 2
 

@@ -115,6 +115,47 @@ E_RECEIPT_URL = ConfigVar(
     "receipt.e_receipt_url", "https://r.o2o.example/", str, N_("Address printed in the receipt's QR code")
 )
 CENTRAL_URL = ConfigVar("sync.central_url", "", str, N_("Address of the central platform"))
+SYNC_DEVICE_KEY_FILE = ConfigVar(
+    "sync.device_key_file",
+    "device-key.hex",
+    str,
+    N_("File (in the data folder) with this terminal's private signing key, made at enrolment"),
+)
+SYNC_INTERVAL = ConfigVar(
+    "sync.interval_seconds",
+    15,
+    int,
+    N_("Seconds between two syncs when nothing new happens"),
+    validate=lambda v: 1 <= v <= 3600,
+)
+SYNC_PUSH_BATCH = ConfigVar(
+    "sync.push_batch",
+    500,
+    int,
+    N_("Events sent to the platform in one request (50-500)"),
+    validate=lambda v: 50 <= v <= 500,
+)
+SYNC_PULL_PAGE = ConfigVar(
+    "sync.pull_page",
+    2000,
+    int,
+    N_("Rows of reference data asked for in one request"),
+    validate=lambda v: 100 <= v <= 5000,
+)
+SYNC_MAX_BACKOFF = ConfigVar(
+    "sync.max_backoff_seconds",
+    60,
+    int,
+    N_("Longest wait between two attempts while the platform cannot be reached"),
+    validate=lambda v: 1 <= v <= 3600,
+)
+SYNC_ONLINE_TIMEOUT_MS = ConfigVar(
+    "sync.online_timeout_ms",
+    300,
+    int,
+    N_("How long the till waits for the platform's answer to a coupon or points question (ms)"),
+    validate=lambda v: 50 <= v <= 5000,
+)
 
 # --- devices (hardware/factory.py builds them from these) -----------------------------------------
 PRINTER_KIND = ConfigVar(

@@ -258,7 +258,8 @@ _UPSERT_PRODUCT = (
 def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> None:
     """Insert or update products with their barcodes and search index entries, in bulk.
 
-    Each mapping has the product columns plus ``barcodes`` (GTIN-14 strings).
+    Each mapping has the product columns plus ``barcodes`` (GTIN-14 strings), and optionally
+    ``search_terms`` (what :func:`search_terms` gives for its names).
     """
     if not products:
         return
@@ -285,7 +286,10 @@ def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> 
     )
     ids = [(d["id"],) for d in products]
     conn.exec_driver_sql("DELETE FROM product_search WHERE rowid = ?", ids)
-    indexed = [(d["id"], *search_terms(d["name_zh"], d["name_en"])) for d in products]
+    # ``search_terms`` may come precomputed (the sync engine makes them while the previous page is written)
+    indexed = [
+        (d["id"], *(d.get("search_terms") or search_terms(d["name_zh"], d["name_en"]))) for d in products
+    ]
     conn.exec_driver_sql("INSERT INTO product_search (rowid, zh, en, py) VALUES (?,?,?,?)", indexed)
     terms = {term for _id, *columns in indexed for column in columns for term in column.split()}
     conn.exec_driver_sql("INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(t,) for t in terms])
@@ -529,22 +533,30 @@ def coupon_redeemed_here(conn: Connection, coupon_id: int) -> str | None:
 
 
 def stock_on_hand(conn: Connection, product_id: int, acked_seq: int) -> int | None:
-    """Stock shown to staff: the level last pulled plus this terminal's moves not yet acknowledged."""
-    level = conn.execute(
-        select(schema.stock_level.c.on_hand).where(schema.stock_level.c.product_id == product_id)
-    ).scalar()
-    if level is None:
+    """Stock shown to staff: the level last pulled plus this terminal's moves it does not count yet.
+
+    A level pulled from the platform says up to which of this terminal's events it counts
+    (``as_of_seq``); a level loaded otherwise (demo data) counts none the platform has not acknowledged.
+    """
+    row = conn.execute(
+        select(schema.stock_level.c.on_hand, schema.stock_level.c.as_of_seq).where(
+            schema.stock_level.c.product_id == product_id
+        )
+    ).first()
+    if row is None:
         return None
+    counted = acked_seq if row.as_of_seq is None else row.as_of_seq
     pending = conn.execute(
         select(func.coalesce(func.sum(schema.stock_move.c.delta), 0)).where(
-            schema.stock_move.c.product_id == product_id, schema.stock_move.c.outbox_seq > acked_seq
+            schema.stock_move.c.product_id == product_id, schema.stock_move.c.outbox_seq > counted
         )
     ).scalar_one()
-    return level + pending
+    return row.on_hand + pending
 
 
 def upsert_stock_levels(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Each row: ``product_id``, ``on_hand``, optionally ``version`` and ``as_of_seq`` (see above)."""
     conn.exec_driver_sql(
-        "INSERT OR REPLACE INTO stock_level (product_id, on_hand, version) VALUES (?,?,?)",
-        [(r["product_id"], r["on_hand"], r.get("version", 0)) for r in rows],
+        "INSERT OR REPLACE INTO stock_level (product_id, on_hand, version, as_of_seq) VALUES (?,?,?,?)",
+        [(r["product_id"], r["on_hand"], r.get("version", 0), r.get("as_of_seq")) for r in rows],
     )

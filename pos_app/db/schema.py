@@ -173,6 +173,8 @@ stock_level = Table(
     Column("product_id", Integer, primary_key=True, autoincrement=False),
     Column("on_hand", Integer, nullable=False),  # thousandths, as last pulled
     Column("version", Integer, nullable=False, server_default="0"),
+    # the last of this terminal's own events the pulled level already counts (NULL: not pulled)
+    Column("as_of_seq", Integer),
 )
 
 sync_cursor = Table(

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = Path(__file__).resolve().parent
-SOURCES = ("pos_app", "hardware")
+SOURCES = ("pos_app", "hardware", "sync")
 KEYWORDS = {"_": None, "N_": None, "tr": None, "ngettext": (1, 2)}
 
 

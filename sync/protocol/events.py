@@ -13,6 +13,8 @@ import json
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 SCHEMA_VERSION = 1
 GENESIS_HASH = "0" * 64
 
@@ -28,14 +30,34 @@ class EventType(StrEnum):
     TILL_SESSION_CLOSED = "TillSessionClosed"
 
 
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+
+
 def canonical_json(value: Any) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is. Hashes are taken over this."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is. Hashes are taken over this.
+
+    Byte for byte what ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+    gives for events (objects, arrays, strings, integers, booleans, null: tested), made by orjson at a
+    tenth of the cost; integers beyond +-(2^53 - 1) and anything else orjson refuses go through ``json``.
+    Events carry no floating-point numbers (money and quantities are integers).
+    """
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def hash_body(envelope: dict[str, Any]) -> str:
+    """The canonical text an envelope's hash is taken over: the envelope without its ``hash``."""
+    return canonical_json({k: v for k, v in envelope.items() if k != "hash"})
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def envelope_hash(envelope: dict[str, Any]) -> str:
-    body = {k: v for k, v in envelope.items() if k != "hash"}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return text_hash(hash_body(envelope))
 
 
 def make_envelope(

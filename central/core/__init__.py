@@ -1,0 +1,1 @@
+"""Settings, database and security of the central platform."""

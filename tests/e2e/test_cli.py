@@ -1,0 +1,187 @@
+"""The command lines: ``pos-central`` admin commands (a person playing the online side) and
+``pos-app enroll`` / ``pos-app sync``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from central import cli as central_cli
+from pos_app import cli as pos_cli
+from pos_app.services.demo import install_demo
+
+
+def run_central(db, *args) -> tuple[int, str]:
+    return central_cli.main(["--database", db, *args]), ""
+
+
+@pytest.fixture
+def db(tmp_path):
+    return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+
+
+def test_the_admin_commands(db, tmp_path, capsys):
+    import zxingcpp
+    from PIL import Image
+
+    assert central_cli.main(["--database", db, "demo-seed", "--products", "200", "--members", "10"]) == 0
+    assert central_cli.main(["--database", db, "demo-seed", "--products", "200"]) == 0
+    assert "already has a catalogue" in capsys.readouterr().out
+    assert central_cli.main(["--database", db, "create-store", "s002", "--name", "Second"]) == 0
+    assert "Store S002" in capsys.readouterr().out
+    assert central_cli.main(["--database", db, "enrolment-code", "S002", "T01"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 14 and code.count("-") == 2
+    assert central_cli.main(["--database", db, "enrolment-code", "NOPE", "T01"]) == 2
+    assert "no store" in capsys.readouterr().err
+
+    offer = json.dumps({"kind": "amount_off", "scope": "basket", "amount": 300})
+    args = [
+        "--database",
+        db,
+        "create-campaign",
+        "--name-zh",
+        "三元券",
+        "--name-en",
+        "3 off",
+        "--offer",
+        offer,
+    ]
+    assert central_cli.main([*args, "--offline-max", "300"]) == 0
+    campaign = int(capsys.readouterr().out.split()[-1])
+    png_dir = tmp_path / "qr"
+    assert (
+        central_cli.main(
+            ["--database", db, "issue-coupons", str(campaign), "--count", "2", "--png-dir", str(png_dir)]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    coupon_id, text = lines[0].split("\t")
+    decoded = zxingcpp.read_barcodes(Image.open(png_dir / f"coupon-{coupon_id}.png"))
+    assert decoded[0].text == text  # a till's camera reads what was printed
+
+    assert (
+        central_cli.main(
+            ["--database", db, "member-code", "--phone", "13800138000", "--png", str(tmp_path / "m.png")]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("O2OM1.")
+    assert (tmp_path / "m.png").exists()
+    assert (
+        central_cli.main(
+            ["--database", db, "create-member", "13912345678", "--name", "周杰", "--points", "50"]
+        )
+        == 0
+    )
+    assert "Member" in capsys.readouterr().out
+
+    assert (
+        central_cli.main(["--database", db, "create-pickup", "S001", "--line", "20:2", "--line", "21:1"]) == 0
+    )
+    out = capsys.readouterr().out
+    order_id = out.split()[1].rstrip(",")
+    assert central_cli.main(["--database", db, "pickup-ready", order_id]) == 2  # not paid yet
+    assert "cannot become ready" in capsys.readouterr().err
+    for step, status in (("pickup-paid", "paid"), ("pickup-ready", "ready"), ("pickup-cancel", "cancelled")):
+        assert central_cli.main(["--database", db, step, order_id]) == 0
+        assert capsys.readouterr().out.strip().endswith(status)
+    assert central_cli.main(["--database", db, "pickup-code", order_id]) == 0
+    assert capsys.readouterr().out.startswith("O2OP1.")
+
+    assert (
+        central_cli.main(
+            ["--database", db, "redeem-coupon-online", coupon_id, "--order", "W1", "--amount", "300"]
+        )
+        == 0
+    )
+    assert (
+        central_cli.main(
+            ["--database", db, "redeem-coupon-online", coupon_id, "--order", "W2", "--amount", "300"]
+        )
+        == 1
+    )
+    assert central_cli.main(["--database", db, "set-price", "20", "990"]) == 0
+    assert (
+        central_cli.main(["--database", db, "revoke-coupon", lines[1].split("\t")[0], "--reason", "lost"])
+        == 0
+    )
+    capsys.readouterr()
+    assert central_cli.main(["--database", db, "reconciliation", "S001", "--day", "2026-11-23"]) == 0
+    assert "S001 2026-11-23: matched" in capsys.readouterr().out
+    assert central_cli.main(["--database", db, "exceptions", "S001", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert central_cli.main(["--database", db, "revoke-device", "nobody"]) == 2
+    assert central_cli.main(["--database", db, "devices"]) == 0
+
+
+def test_pos_app_enroll_and_sync_once(platform, tmp_path, capsys, monkeypatch):
+    home = tmp_path / "till"
+    from pos_app.app import build_terminal
+
+    terminal = build_terminal(home)
+    install_demo(terminal.ctx, products=300, members=20)
+    terminal.close()
+    code = platform.central.enrolment_code("T04")
+    assert pos_cli.main(["--home", str(home), "enroll", code, "--central", platform.url]) == 0
+    out = capsys.readouterr().out
+    assert "已在" in out and "T04" in out and "S001" in out  # the terminal speaks Chinese by default
+    from pos_app import config
+    from pos_app.config import Settings
+
+    Settings.load(home).set(config.LANGUAGE, "en")
+    assert pos_cli.main(["--home", str(home), "enroll", code, "--central", platform.url]) == 2
+    assert "already enrolled" in capsys.readouterr().err
+    assert pos_cli.main(["--home", str(home), "sync", "--once"]) == 0
+    assert "Sync online: 0 to send, 0 quarantined" in capsys.readouterr().out
+    platform.central.stop()
+    assert pos_cli.main(["--home", str(home), "sync", "--once"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be reached" in err
+
+
+def test_pos_app_sync_before_enrolment_says_so(tmp_path, capsys):
+    assert pos_cli.main(["--home", str(tmp_path / "fresh"), "sync", "--once"]) == 1
+    err = capsys.readouterr().err
+    assert "本终端尚未在平台登记" in err and err.count("\n") == 1
+
+
+def test_pos_app_enroll_with_a_bad_address(tmp_path, capsys):
+    assert (
+        pos_cli.main(["--home", str(tmp_path / "t"), "enroll", "AAAA-BBBB-CCCC", "--central", "ftp://x"]) == 2
+    )
+    assert "http://" in capsys.readouterr().err
+
+
+def test_an_erased_member_disappears_from_the_tills_and_exceptions_get_resolved(platform, capsys):
+    till = platform.new_till("t1")
+    db = platform.central.settings.database_url
+    assert central_cli.main(["--database", db, "erase-member", "100002"]) == 0
+    till.sync()
+    from sqlalchemy import select
+
+    from pos_app.db import schema
+
+    with till.ctx.db.read() as conn:
+        assert conn.execute(select(schema.member.c.id).where(schema.member.c.id == 100002)).first() is None
+    assert central_cli.main(["--database", db, "erase-member", "100002"]) == 2
+    # a skewed clock opens an exception; the manager explains it
+    till.engine.now = lambda: __import__("time").time() + 3600
+    till.engine._client = None
+    till.sell([20])
+    till.sync()
+    capsys.readouterr()
+    assert central_cli.main(["--database", db, "exceptions", "S001", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [i["kind"] for i in items] == ["clock_skew"] and not items[0]["resolved"]
+    assert (
+        central_cli.main(["--database", db, "resolve-exception", str(items[0]["id"]), "--note", "NTP fixed"])
+        == 0
+    )
+    capsys.readouterr()
+    central_cli.main(["--database", db, "exceptions", "S001", "--json"])
+    assert json.loads(capsys.readouterr().out)[0]["resolved"]
+    assert central_cli.main(["--database", db, "resolve-exception", str(items[0]["id"])]) == 2
