@@ -58,12 +58,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def central_process(database_url: str, workers: int = 1) -> Iterator[str]:
+def central_process(database_url: str, workers: int = 1, nice: int = 0) -> Iterator[str]:
+    """The platform in its own process; ``nice`` lowers its CPU priority (a platform that stands in for
+    another machine should not take the till's CPU)."""
     from sync.client import CentralClient, Unreachable
 
     port = _free_port()
     process = subprocess.Popen(
         [
+            *(["nice", "-n", str(nice)] if nice else []),
             sys.executable,
             "-m",
             "central",

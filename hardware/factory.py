@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hardware.camera import CameraScanner, OpenCVSource
 from hardware.customer_display import CustomerDisplay, FakePoleDisplay, SerialPoleDisplay
 from hardware.handler import EventSink, HandlerSlot, NullEvents
 from hardware.payment import MobileGateway, PaymentTerminal, SimulatedMobileGateway, SimulatedPaymentTerminal
@@ -36,6 +36,9 @@ from pos_app import config
 from pos_app.config import ConfigVar, Settings
 from pos_app.domain.barcodes import ScanEvent, Symbology
 from pos_app.i18n import _
+
+if TYPE_CHECKING:  # the camera brings numpy, OpenCV and the decoders: imported only when one is set up
+    from hardware.camera import CameraScanner
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,8 @@ def build_camera(
     source = settings.get(config.CAMERA_SOURCE).strip()
     if not source:
         return None
+    from hardware.camera import CameraScanner, OpenCVSource
+
     return CameraScanner(
         OpenCVSource(
             source, width=settings.get(config.CAMERA_WIDTH), height=settings.get(config.CAMERA_HEIGHT)

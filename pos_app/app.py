@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hardware.customer_display import CustomerDisplay
 from hardware.factory import Devices, build_devices
@@ -26,8 +27,9 @@ from pos_app.services.receipts import ReceiptService
 from pos_app.services.sales import SalesService
 from pos_app.services.staff import StaffService
 from pos_app.services.till import TillService
-from sync.engine import SyncEngine
-from sync.online import PlatformHelpers
+
+if TYPE_CHECKING:  # the sync engine (requests, pydantic, ...) is imported when it starts, not before
+    from sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,9 @@ def start_sync(terminal: Terminal, *, start: bool = True, now: Callable[[], floa
     on, and the engine's thread starts (unless ``start`` is false: then call ``run_once`` yourself).
     Closing the terminal stops the engine. Works before enrolment too: the engine then reports
     "not enrolled" and picks the enrolment up when it happens."""
+    from sync.engine import SyncEngine
+    from sync.online import PlatformHelpers
+
     settings = terminal.settings
     engine = SyncEngine(settings, settings.database_file, terminal.ctx.events, now=now)
     helpers = PlatformHelpers(

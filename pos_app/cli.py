@@ -40,17 +40,31 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary, home) -> None:
-    print(f"Demo data in {home}")
-    print(f"  {summary.products} products, {summary.members} members")
-    print("  Staff (number, name, role, PIN):")
+    from wcwidth import wcswidth
+
+    from pos_app.domain.permissions import Role
+    from pos_app.i18n import _
+
+    print(_("Demo data in {home}").format(home=home))
+    print(
+        "  "
+        + _("{products} products, {members} members").format(
+            products=summary.products, members=summary.members
+        )
+    )
+    print("  " + _("Staff (number, name, role, PIN):"))
     for sid, (name, role, pin) in sorted(summary.staff.items()):
-        print(f"    {sid}  {name}  {role:<10}  PIN {pin}")
-    print(f"  Demo member phone: {summary.member_phone}")
-    print(f"  Demo member code:  {summary.member_code}")
-    for campaign_id, code in sorted(summary.coupon_codes.items()):
-        print(f"  Coupon (campaign {campaign_id}): {code}")
+        label = Role(role).label
+        print(f"    {sid}  {name}  {label}{' ' * (10 - wcswidth(label))}  PIN {pin}")
+    rows = [(_("Demo member phone"), summary.member_phone), (_("Demo member code"), summary.member_code)]
+    rows += [
+        (_("Coupon (campaign {campaign})").format(campaign=cid), code)
+        for cid, code in sorted(summary.coupon_codes.items())
+    ]
     if summary.pickup_code:
-        print(f"  Pickup order code: {summary.pickup_code}")
+        rows.append((_("Pickup order code"), summary.pickup_code))
+    for caption, value in rows:
+        print(f"  {caption}: {value}")
 
 
 def cmd_demo_sale(args: argparse.Namespace) -> int:
@@ -82,6 +96,90 @@ def cmd_till(args: argparse.Namespace) -> int:
     home = config.resolve_home(args.home)
     terminal = _terminal(args, printer=TextPrinter(home / "printed-receipts.txt"))
     try:
+        from pos_app.app import start_sync
+        from pos_app.ui.main import run_till
+
+        start_sync(terminal)  # reports "not enrolled" until `pos-app enroll` has been run
+        return run_till(terminal, fullscreen=args.fullscreen)
+    finally:
+        terminal.close()
+
+
+def _no_display() -> str | None:
+    """Why a window cannot be shown here, or None."""
+    import os
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        return (
+            "there is no display to open the till window on (DISPLAY is not set). Run it from a desktop"
+            " session, or under a virtual one: xvfb-run -a make run"
+        )
+    return None
+
+
+def _sibling_command(name: str) -> str:
+    """``name`` as a person can run it from another shell: the script beside this Python (the venv's
+    bin folder) when it is not on PATH."""
+    import shutil
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / name
+    if shutil.which(name) == str(beside) or not beside.exists():
+        return name
+    return str(beside)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole O2O loop on one machine: the embedded central platform (SQLite, seeded with the demo
+    data), this terminal enrolled with it and syncing, and the till window."""
+    from dataclasses import replace
+
+    from hardware.printer import TextPrinter
+    from pos_app.demo_central import start_demo_central
+    from pos_app.i18n import _
+    from pos_app.services.demo import install_demo
+
+    problem = None if args.no_window else _no_display()
+    if problem:
+        print(f"pos-app: {problem}", file=sys.stderr)
+        return 2
+    home = config.resolve_home(args.home)
+    receipts = home / "printed-receipts.txt"
+    terminal = _terminal(args, printer=TextPrinter(receipts))
+    try:
+        summary = install_demo(
+            terminal.ctx, products=args.products, members=args.members, seed=args.seed, stand_in_key=False
+        )
+        started = start_demo_central(terminal, products=args.products, members=args.members, seed=args.seed)
+        summary = replace(summary, member_code=started.member_code, coupon_codes=started.coupon_codes)
+        _print_summary(summary, home)
+        central_db = started.central.settings.database_url
+        central_cli = _sibling_command("pos-central")
+        print(
+            "  "
+            + _("Central platform: {url} (database {database})").format(url=started.url, database=central_db)
+        )
+        print("  " + _("Printed receipts: {file}").format(file=receipts))
+        print()
+        print(_("Play the online side of O2O from another shell, for example:"))
+        print(f"  {central_cli} --database {central_db} issue-coupons 1 --png-dir {home / 'coupons'}")
+        print(f"  {central_cli} --database {central_db} create-pickup S001 --line 49:2 --line 51:1 --paid")
+        print(f"  {central_cli} --database {central_db} member-code --phone {summary.member_phone}")
+        print(
+            _("The till pulls new orders and coupons within seconds: scan or type their codes at the till.")
+        )
+        if args.no_window:
+            from sync.client import SyncError
+            from sync.engine import describe, format_status
+
+            try:
+                print(format_status(terminal.sync.run_once()))
+            except SyncError as exc:
+                print(describe(exc), file=sys.stderr)
+                return 1
+            return 0
         from pos_app.ui.main import run_till
 
         return run_till(terminal, fullscreen=args.fullscreen)
@@ -175,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
     till = sub.add_parser("till", help="open the till window")
     till.add_argument("--fullscreen", action="store_true", help="fill the screen (the store's till)")
     till.set_defaults(func=cmd_till)
+
+    demo_run = sub.add_parser(
+        "demo", help="the till window against an embedded central platform with demo data (make run)"
+    )
+    demo_run.add_argument("--products", type=int, default=2000)
+    demo_run.add_argument("--members", type=int, default=200)
+    demo_run.add_argument("--seed", type=int, default=42)
+    demo_run.add_argument("--fullscreen", action="store_true")
+    demo_run.add_argument(
+        "--no-window", action="store_true", help="set up, enrol, sync once, print the codes and exit"
+    )
+    demo_run.set_defaults(func=cmd_demo)
 
     sale = sub.add_parser("demo-sale", help="demo data plus a scripted sale printed as text")
     sale.add_argument("--products", type=int, default=2000)

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
-import uuid6
-
 from hardware.printer import ReceiptPrinter
 from pos_app import config
 from pos_app.config import Settings
@@ -95,6 +93,8 @@ class Offline:
 
 def new_id() -> str:
     """Time-ordered unique id (UUIDv7) for sales, refunds, events and till sessions."""
+    import uuid6  # imported on first use: its import reads the installed packages' metadata (~50 ms)
+
     return str(uuid6.uuid7())
 
 

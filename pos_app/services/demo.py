@@ -90,8 +90,16 @@ def ensure_demo_key(ctx: TerminalContext) -> tokens.Ed25519PrivateKey:
 
 
 def install_demo(
-    ctx: TerminalContext, products: int = 2000, members: int = 200, seed: int = 42
+    ctx: TerminalContext,
+    products: int = 2000,
+    members: int = 200,
+    seed: int = 42,
+    *,
+    stand_in_key: bool = True,
 ) -> DemoSummary:
+    """Load the demo data set and staff. With ``stand_in_key`` (no central platform) the terminal also
+    trusts a demo key and the summary carries member and coupon codes signed with it; without, the
+    codes come from the platform the terminal enrols with and the summary's are empty."""
     data = generator.build(products, members, seed)
     load_dataset(ctx, data)
     ctx.settings.set(config.MEMBER_LOOKUP_SALT, generator.MEMBER_LOOKUP_SALT)
@@ -103,15 +111,17 @@ def install_demo(
         if s["id"] not in existing:
             staff_service.add(s["name"], Role(s["role"]), pins[s["id"]], staff_id=s["id"])
         staff[s["id"]] = (s["name"], s["role"], pins[s["id"]])
-    key = ensure_demo_key(ctx)
-    ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
-    expires = int(time.time()) + 365 * 24 * 3600
     member = data.members[0]
-    member_code = tokens.issue(tokens.MemberToken(member["id"], expires), key)
-    coupons = {
-        c["id"]: tokens.issue(tokens.CouponToken(700_000 + c["id"], c["id"], expires), key)
-        for c in data.campaigns
-    }
+    member_code, coupons = "", {}
+    if stand_in_key:
+        key = ensure_demo_key(ctx)
+        expires = int(time.time()) + 365 * 24 * 3600
+        member_code = tokens.issue(tokens.MemberToken(member["id"], expires), key)
+        coupons = {
+            c["id"]: tokens.issue(tokens.CouponToken(700_000 + c["id"], c["id"], expires), key)
+            for c in data.campaigns
+        }
+    ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
     return DemoSummary(
         products=len(data.products),
         members=len(data.members),

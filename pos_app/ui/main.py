@@ -11,11 +11,17 @@ import resources
 from pos_app.app import Terminal
 from pos_app.ui.window import TillWindow
 
+GIL_SWITCH_SECONDS = 0.001
 FONT_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
 
 
 def application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with the till's style and a font that has Chinese glyphs."""
+    # The sync engine, the device readers and the task runner are Python threads in this process; the
+    # interpreter hands the GIL between threads every 5 ms by default, which a scan that crosses
+    # threads twice pays several times over while the engine serialises a batch. 1 ms keeps the
+    # window's answer to a scan within budget while sync runs (benchmarks/bench_till.py).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("O2O Till")
     families = set(QFontDatabase.families())

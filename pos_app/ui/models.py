@@ -16,6 +16,21 @@ _GREY = QBrush(QColor("#9ca3af"))
 _DISCOUNT = QBrush(QColor("#146c2e"))
 
 
+def _shown(line: LineView) -> tuple:
+    """What a basket row shows: a basket discount shared out moves every line's ``net`` and
+    ``amount``, but a row shows its net amount only when the line has discounts of its own."""
+    shown_amount = line.net if line.discounts else line.gross
+    return (
+        line.name,
+        line.quantity,
+        line.unit_price,
+        shown_amount,
+        line.discounts,
+        line.voided,
+        line.price_note,
+    )
+
+
 class BasketModel(QAbstractTableModel):
     """The basket lines: item (with its discounts underneath), quantity, unit price, amount."""
 
@@ -24,20 +39,39 @@ class BasketModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.lines: tuple[LineView, ...] = ()
+        self.touched: list[int] | None = None
 
     def headers(self) -> list[str]:
         return [_("Item"), _("Qty"), _("Price"), _("Amount")]
 
     def set_view(self, view: BasketView) -> int | None:
-        """Show ``view``; returns the row of a line that was added (to scroll to and select), if any."""
-        before = {line.line_id for line in self.lines}
-        self.beginResetModel()
-        self.lines = view.lines
-        self.endResetModel()
-        for row, line in enumerate(self.lines):
-            if line.line_id not in before:
-                return row
-        return None
+        """Show ``view``; returns the row of a line that was added (to scroll to and select), if any.
+
+        A scan appends a line or changes one: the model says exactly that (rows inserted, rows
+        changed), so the view re-measures those rows only; anything else (a line gone, a new basket)
+        resets the model. ``touched`` holds the rows to re-measure, or None after a reset."""
+        old, new = self.lines, view.lines
+        same_prefix = len(new) >= len(old) and all(
+            a.line_id == b.line_id for a, b in zip(old, new, strict=False)
+        )
+        if not same_prefix:
+            before = {line.line_id for line in old}
+            self.beginResetModel()
+            self.lines = new
+            self.endResetModel()
+            self.touched = None
+            return next((row for row, line in enumerate(new) if line.line_id not in before), None)
+        changed = [row for row, (a, b) in enumerate(zip(old, new, strict=False)) if _shown(a) != _shown(b)]
+        if len(new) > len(old):
+            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
+            self.lines = new
+            self.endInsertRows()
+        else:
+            self.lines = new
+        for row in changed:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.COLUMNS - 1))
+        self.touched = changed + list(range(len(old), len(new)))
+        return len(old) if len(new) > len(old) else None
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.lines)
@@ -76,7 +110,7 @@ class BasketModel(QAbstractTableModel):
                 return line.quantity
             if column == 2:
                 return line.unit_price
-            return line.net if line.discounts else line.gross
+            return _shown(line)[3]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column == 0:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -292,7 +292,11 @@ class SalePage(QWidget):
         self.view = view
         selected = self.selected_line()
         added = self.model.set_view(view)
-        self.table.resizeRowsToContents()
+        if self.model.touched is None:
+            self.table.resizeRowsToContents()
+        else:  # only the rows a scan added or changed (measuring every row costs ~5 ms a scan)
+            for touched in self.model.touched:
+                self.table.resizeRowToContents(touched)
         row = added
         if row is None and selected is not None:
             row = next((i for i, line in enumerate(view.lines) if line.line_id == selected.line_id), None)

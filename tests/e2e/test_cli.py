@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from central import cli as central_cli
 from pos_app import cli as pos_cli
+from pos_app.domain.money import Money
 from pos_app.services.demo import install_demo
 
 
@@ -185,3 +187,46 @@ def test_an_erased_member_disappears_from_the_tills_and_exceptions_get_resolved(
     central_cli.main(["--database", db, "exceptions", "S001", "--json"])
     assert json.loads(capsys.readouterr().out)[0]["resolved"]
     assert central_cli.main(["--database", db, "resolve-exception", str(items[0]["id"])]) == 2
+
+
+def test_pos_app_demo_plays_the_whole_o2o_loop_from_the_command_line(tmp_path, capsys, monkeypatch):
+    """``make run``'s command, without the window: the embedded platform seeded, the terminal enrolled
+    and synced; an order created with the printed ``pos-central`` command reaches the till; the printed
+    member and coupon codes verify on it."""
+    from pos_app import config
+    from pos_app.app import build_terminal
+    from pos_app.config import Settings
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    home = tmp_path / "home"
+    Settings.load(home).set(config.LANGUAGE, "en")
+    demo = ["--home", str(home), "demo", "--products", "300", "--members", "20"]
+    assert pos_cli.main(demo) == 2
+    assert "no display" in capsys.readouterr().err
+
+    assert pos_cli.main([*demo, "--no-window"]) == 0
+    out = capsys.readouterr().out
+    assert "Sync online: 0 to send" in out and "PIN" in out
+    codes = dict(re.findall(r"^  ([\w ()]+): (\S+)$", out, re.MULTILINE))
+    pickup_command = next(line.split() for line in out.splitlines() if "create-pickup" in line)
+    database = pickup_command[pickup_command.index("--database") + 1]
+    assert central_cli.main(pickup_command[1:]) == 0
+    order_code = re.search(r"pickup code (\w+)", capsys.readouterr().out).group(1)
+
+    assert pos_cli.main([*demo, "--no-window"]) == 0  # a second start: same platform, no new enrolment
+    assert "Enrolled" not in capsys.readouterr().out
+    terminal = build_terminal(home)
+    try:
+        pin = re.search(r"1001 .* PIN (\d+)", out).group(1)
+        cashier = terminal.staff.sign_in(1001, pin)
+        terminal.checkout.set_cashier(cashier)
+        terminal.till.open(cashier, Money.of("500"))
+        terminal.checkout.add_product_id(49)
+        assert terminal.checkout.scan(codes["Demo member code"]).ok
+        assert terminal.checkout.scan(codes["Coupon (campaign 1)"]).ok
+        assert terminal.pickup.find(order_code) is not None  # pulled from the platform
+    finally:
+        terminal.close()
+    assert database.startswith("sqlite:///") and str(home) in database

@@ -1,0 +1,109 @@
+"""The till and the central platform: real uvicorn on 127.0.0.1 behind a TCP fault proxy, the real
+sync engine on its own thread, the real window. A sale made while the platform cannot be reached
+completes like any other, the header says it waits, and it reaches the platform once it is back."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from central.embedded import EmbeddedCentral
+from pos_app import config
+from pos_app.app import start_sync
+from pos_app.db import ledger
+from tests.e2e.faultproxy import FaultProxy
+from tests.services.conftest import barcodes
+from tests.ui.conftest import open_till, scan, settle, sign_in
+
+DEMO_MEMBER_ID = 100_001
+
+
+@pytest.fixture
+def central(tmp_path):
+    platform = EmbeddedCentral(tmp_path / "central", products=400, members=20)
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def proxy(central):
+    p = FaultProxy(central.port)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def device_settings():
+    return {config.SYNC_INTERVAL: 1, config.SYNC_MAX_BACKOFF: 1}
+
+
+@pytest.fixture
+def synced(qtbot, window, central, proxy):
+    """The window's terminal enrolled through the proxy, its sync engine running."""
+    from sync.enrolment import enrol
+
+    terminal = window.terminal
+    enrol(terminal.settings, terminal.ctx.db, proxy.url, central.enrolment_code("T01"))
+    terminal.ctx.events.publish("reference_data_changed")  # the platform's keys
+    start_sync(terminal)
+    qtbot.waitUntil(lambda: header(window).startswith("● Online"), timeout=20_000)
+    return window
+
+
+def header(window) -> str:
+    return window.header.sync.text()
+
+
+def test_a_sale_while_the_platform_is_unreachable_is_synced_when_it_is_back(qtbot, synced, central, proxy):
+    window = synced
+    admin = central.admin
+    member_code = admin.member_code(DEMO_MEMBER_ID).text
+    coupon_code = admin.coupon_code(700_001).text
+
+    proxy.set_mode("refuse")  # the store's line goes down
+    sign_in(qtbot, window)
+    open_till(qtbot, window)
+    for code in barcodes(window.terminal, 4, 3):
+        scan(qtbot, window, code)
+    scan(qtbot, window, member_code)  # the platform's codes verify offline
+    assert window.sale.view.member is not None
+    scan(qtbot, window, coupon_code)
+    assert window.sale.view.coupons, window.sale.message.text()
+    total = window.sale.view.total
+
+    qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F12)
+    settle(qtbot, window)
+    panel = window.sale.full_panel
+    notes = [b for b in panel.quick_buttons if b.isVisible()]
+    qtbot.mouseClick(notes[-1], Qt.MouseButton.LeftButton)  # the largest note offered
+    settle(qtbot, window)
+    qtbot.mouseClick(panel.no_receipt_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert "completed" in window.sale.message.text()
+
+    # the cashier sees the terminal is offline and that events wait, without being interrupted
+    qtbot.waitUntil(
+        lambda: header(window).startswith("● Offline") and "waiting" in header(window), timeout=20_000
+    )
+    with window.terminal.ctx.db.read() as conn:
+        assert ledger.backlog(conn) > 0
+    assert window.sale.full_panel is None and window.pages.currentWidget() is window.sale
+
+    proxy.set_mode("pass")  # back on line
+    window.terminal.sync.wake()
+    qtbot.waitUntil(lambda: header(window) == "● Online · synced", timeout=30_000)
+
+    from central.models import Coupon, Sale
+
+    with central.platform.db.read() as conn:
+        sales = conn.execute(select(Sale.__table__.c.total)).scalars().all()
+        assert sales == [total.minor]
+        status = conn.execute(
+            select(Coupon.__table__.c.status).where(Coupon.__table__.c.id == 700_001)
+        ).scalar_one()
+        assert status == "redeemed"
+        assert conn.execute(select(func.count()).select_from(Sale.__table__)).scalar_one() == 1
+    with window.terminal.ctx.db.read() as conn:
+        assert ledger.backlog(conn) == 0
