@@ -255,6 +255,7 @@ def _scan_to_screen(home: Path, sync: bool = False) -> tuple[list[float], list[f
     window.signin.pin_field.setText(demo["staff"]["1001"][2])
     window.signin._submit()
     pump_until(lambda: window.pages.currentWidget() is window.sale and not window.runner.pending)
+
     class PaintWatch(QObject):
         painted_at = 0.0
 
