@@ -142,20 +142,35 @@ def search_terms(name_zh: str, name_en: str) -> tuple[str, str, str]:
     ``zh``: each Chinese character a token, Latin words and numbers whole, in name order (so a typed
     run of characters matches as a phrase); ``en``: the English name; ``py``: the pinyin syllables,
     the initials (``nfsq`` for 农夫山泉) and the joined spelling of each Chinese run.
+
+    A first catalogue sync indexes every product, so this is written for speed: the terms of a
+    Chinese run are cached (a chain's names repeat their brands and words), the rest is regex work.
     """
     zh: list[str] = []
     py: list[str] = []
-    for kind, segment in _segments(name_zh):
-        if kind == "word":
-            zh.append(segment)
-            continue
-        zh.extend(segment)
-        syllables, initials = _pinyin(segment)
-        py.extend(syllables)
-        if len(syllables) > 1:
-            py.extend([initials, "".join(syllables)])
-    en = " ".join(word for _kind, word in _segments(name_en))
+    for cjk, word in _SEGMENT.findall(unicodedata.normalize("NFKC", name_zh).lower()):
+        if cjk:
+            chars, spelled = _cjk_terms(cjk)
+            zh.append(chars)
+            if spelled:
+                py.append(spelled)
+        else:
+            zh.append(word)
+    en = " ".join(_WORD.findall(unicodedata.normalize("NFKC", name_en).lower()))
     return " ".join(zh), en, " ".join(py)
+
+
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+@lru_cache(maxsize=16384)
+def _cjk_terms(run: str) -> tuple[str, str]:
+    """A Chinese run's characters and its pinyin terms, each space-separated."""
+    syllables, initials = _pinyin(run)
+    spelled = list(syllables)
+    if len(syllables) > 1:
+        spelled += [initials, "".join(syllables)]
+    return " ".join(run), " ".join(spelled)
 
 
 PREFIX_INDEXED = 3  # the FTS5 table has prefix indexes for 1, 2 and 3 characters
@@ -263,6 +278,7 @@ def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> 
     """
     if not products:
         return
+    existing = _existing_products(conn, [d["id"] for d in products])
     conn.exec_driver_sql(
         _UPSERT_PRODUCT,
         [
@@ -284,19 +300,32 @@ def upsert_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> 
             for d in products
         ],
     )
-    ids = [(d["id"],) for d in products]
-    conn.exec_driver_sql("DELETE FROM product_search WHERE rowid = ?", ids)
+    # products already here lose their old index entries and barcodes (none on a first sync)
+    known = [(i,) for i in existing]
+    if known:
+        conn.exec_driver_sql("DELETE FROM product_search WHERE rowid = ?", known)
+        conn.exec_driver_sql("DELETE FROM barcode WHERE product_id = ?", known)
     # ``search_terms`` may come precomputed (the sync engine makes them while the previous page is written)
     indexed = [
         (d["id"], *(d.get("search_terms") or search_terms(d["name_zh"], d["name_en"]))) for d in products
     ]
     conn.exec_driver_sql("INSERT INTO product_search (rowid, zh, en, py) VALUES (?,?,?,?)", indexed)
-    terms = {term for _id, *columns in indexed for column in columns for term in column.split()}
+    terms = set(" ".join([f"{zh} {en} {py}" for _id, zh, en, py in indexed]).split())
     conn.exec_driver_sql("INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(t,) for t in terms])
-    conn.exec_driver_sql("DELETE FROM barcode WHERE product_id = ?", ids)
     codes = [(code, d["id"]) for d in products for code in d.get("barcodes", ())]
     if codes:
         conn.exec_driver_sql("INSERT OR REPLACE INTO barcode (code, product_id) VALUES (?, ?)", codes)
+
+
+def _existing_products(conn: Connection, ids: list[int], chunk: int = 5000) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        marks = ",".join("?" * len(part))
+        found += [
+            r[0] for r in conn.exec_driver_sql(f"SELECT id FROM product WHERE id IN ({marks})", tuple(part))
+        ]
+    return found
 
 
 def delete_products(conn: Connection, ids: Sequence[int]) -> None:
