@@ -112,7 +112,9 @@ def _no_display() -> str | None:
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
-        return (
+        from pos_app.i18n import _
+
+        return _(
             "there is no display to open the till window on (DISPLAY is not set). Run it from a desktop"
             " session, or under a virtual one: xvfb-run -a make run"
         )
@@ -138,14 +140,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from hardware.printer import TextPrinter
     from pos_app.demo_central import start_demo_central
-    from pos_app.i18n import _
+    from pos_app.i18n import _, set_language
     from pos_app.services.demo import install_demo
 
+    home = config.resolve_home(args.home)
+    set_language(config.Settings.load(home).get(config.LANGUAGE))
     problem = None if args.no_window else _no_display()
     if problem:
         print(f"pos-app: {problem}", file=sys.stderr)
         return 2
-    home = config.resolve_home(args.home)
     receipts = home / "printed-receipts.txt"
     terminal = _terminal(args, printer=TextPrinter(receipts))
     try:
@@ -168,7 +171,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {central_cli} --database {central_db} create-pickup S001 --line 49:2 --line 51:1 --paid")
         print(f"  {central_cli} --database {central_db} member-code --phone {summary.member_phone}")
         print(
-            _("The till pulls new orders and coupons within seconds: scan or type their codes at the till.")
+            _("The till pulls new pickup orders within seconds; new coupon and member codes verify at once.")
         )
         if args.no_window:
             from sync.client import SyncError
