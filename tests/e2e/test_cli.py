@@ -214,6 +214,9 @@ def test_pos_app_demo_plays_the_whole_o2o_loop_from_the_command_line(tmp_path, c
     database = pickup_command[pickup_command.index("--database") + 1]
     assert central_cli.main(pickup_command[1:]) == 0
     order_code = re.search(r"pickup code (\w+)", capsys.readouterr().out).group(1)
+    coupon_command = next(line.split() for line in out.splitlines() if "issue-coupons" in line)
+    assert central_cli.main(coupon_command[1:]) == 0
+    _coupon_id, new_coupon = capsys.readouterr().out.strip().splitlines()[0].split("\t")
 
     assert pos_cli.main([*demo, "--no-window"]) == 0  # a second start: same platform, no new enrolment
     assert "Enrolled" not in capsys.readouterr().out
@@ -226,6 +229,8 @@ def test_pos_app_demo_plays_the_whole_o2o_loop_from_the_command_line(tmp_path, c
         terminal.checkout.add_product_id(49)
         assert terminal.checkout.scan(codes["Demo member code"]).ok
         assert terminal.checkout.scan(codes["Coupon (campaign 1)"]).ok
+        terminal.checkout.remove_coupon(700_001)
+        assert terminal.checkout.scan(new_coupon).ok  # issued while the demo ran: verifies offline
         assert terminal.pickup.find(order_code) is not None  # pulled from the platform
     finally:
         terminal.close()
