@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtGui import QFont, QFontDatabase
@@ -22,6 +23,11 @@ def application(argv: list[str] | None = None) -> QApplication:
     # threads twice pays several times over while the engine serialises a batch. 1 ms keeps the
     # window's answer to a scan within budget while sync runs (benchmarks/bench_till.py).
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    # QtMultimedia (the scan sounds) lists every optional codec library it did not find; not news to a
+    # cashier's console. Real problems are still logged.
+    os.environ.setdefault(
+        "QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg=false"
+    )
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("O2O Till")
     families = set(QFontDatabase.families())
