@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -210,8 +210,12 @@ class TillWindow(QMainWindow):
         )
 
     # --- header -----------------------------------------------------------------------------------
+    def _now_text(self) -> str:
+        """The store's time (the terminal's clock, which the business day follows too)."""
+        return self.terminal.ctx.clock.now().strftime("%Y-%m-%d %H:%M")
+
     def _tick(self) -> None:
-        self.header.clock.setText(QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm"))
+        self.header.clock.setText(self._now_text())
 
     def _render_header(self) -> None:
         staff = self.controller.staff
@@ -510,9 +514,7 @@ class TillWindow(QMainWindow):
         header = self.terminal.checkout.store_header()
 
         def show(totals: Any) -> None:
-            rows = layout_report(
-                totals, header, _, printed_at=QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm")
-            )
+            rows = layout_report(totals, header, _, printed_at=self._now_text())
             panel = ReportPanel(_("X report"), rows_text(rows))
             panel.print_report.connect(lambda: self._print_rows(rows, panel))
             self.sale.open_full(panel)
