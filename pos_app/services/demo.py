@@ -102,7 +102,6 @@ def install_demo(
     codes come from the platform the terminal enrols with and the summary's are empty."""
     data = generator.build(products, members, seed)
     load_dataset(ctx, data)
-    ctx.settings.set(config.MEMBER_LOOKUP_SALT, generator.MEMBER_LOOKUP_SALT)
     staff_service = StaffService(ctx)
     pins = generator.staff_pins(seed)
     existing = {s.id for s in staff_service.list_staff(active_only=False)}
@@ -113,7 +112,8 @@ def install_demo(
         staff[s["id"]] = (s["name"], s["role"], pins[s["id"]])
     member = data.members[0]
     member_code, coupons = "", {}
-    if stand_in_key:
+    if stand_in_key:  # else the platform's key and lookup salt come with the enrolment
+        ctx.settings.set(config.MEMBER_LOOKUP_SALT, generator.MEMBER_LOOKUP_SALT)
         key = ensure_demo_key(ctx)
         expires = int(time.time()) + 365 * 24 * 3600
         member_code = tokens.issue(tokens.MemberToken(member["id"], expires), key)
@@ -121,7 +121,7 @@ def install_demo(
             c["id"]: tokens.issue(tokens.CouponToken(700_000 + c["id"], c["id"], expires), key)
             for c in data.campaigns
         }
-    ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
+        ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
     return DemoSummary(
         products=len(data.products),
         members=len(data.members),
