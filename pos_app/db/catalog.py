@@ -127,15 +127,6 @@ def _segments(text: str) -> list[tuple[str, str]]:
     return [("cjk", cjk) if cjk else ("word", word) for cjk, word in _SEGMENT.findall(folded)]
 
 
-@lru_cache(maxsize=4096)
-def _pinyin(chars: str) -> tuple[tuple[str, ...], str]:
-    # imported here: pypinyin loads its dictionaries (~0.5 s), needed only when names are indexed
-    from pypinyin import lazy_pinyin
-
-    syllables = tuple(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
-    return syllables, "".join(s[0] for s in syllables)
-
-
 def search_terms(name_zh: str, name_en: str) -> tuple[str, str, str]:
     """Index text for the FTS columns (zh, en, py) of a product.
 
@@ -165,11 +156,15 @@ _WORD = re.compile(r"[0-9a-z]+")
 
 @lru_cache(maxsize=16384)
 def _cjk_terms(run: str) -> tuple[str, str]:
-    """A Chinese run's characters and its pinyin terms, each space-separated."""
-    syllables, initials = _pinyin(run)
+    """A Chinese run's characters, and its pinyin terms: the syllables, then (for two or more) the
+    initials and the joined spelling; each space-separated."""
+    # imported here: pypinyin loads its dictionaries (~0.5 s), needed only when names are indexed
+    from pypinyin import lazy_pinyin
+
+    syllables = [s for s in lazy_pinyin(run, errors="ignore") if s.isascii() and s.isalpha()]
     spelled = list(syllables)
     if len(syllables) > 1:
-        spelled += [initials, "".join(syllables)]
+        spelled += ["".join(s[0] for s in syllables), "".join(syllables)]
     return " ".join(run), " ".join(spelled)
 
 

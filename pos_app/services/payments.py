@@ -318,7 +318,9 @@ class PaymentService:
     def _forget(self, charge: PendingCharge) -> None:
         self.checkout.keep_pending_charge(None)
 
-    def _conclude(self, charge: PendingCharge, result: PaymentResult) -> ChargeOutcome:
+    def _settled(self, charge: PendingCharge, result: PaymentResult) -> ChargeOutcome | None:
+        """The outcome when ``result`` settles the charge (paid, refused, or not charged); None while
+        it is still open."""
         if result.approved:
             return self._apply(charge, result)
         if result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELLED):
@@ -327,6 +329,12 @@ class PaymentService:
         if result.status.settled_unpaid:
             self._forget(charge)
             return ChargeOutcome(Outcome.NOT_CHARGED, result.message)
+        return None
+
+    def _conclude(self, charge: PendingCharge, result: PaymentResult) -> ChargeOutcome:
+        settled = self._settled(charge, result)
+        if settled is not None:
+            return settled
         if charge.state == "sent":
             charge = replace(charge, state="unknown")
             self._keep(charge)
@@ -346,14 +354,9 @@ class PaymentService:
         unanswered = 0
         while True:
             result = device_query(charge.order_ref)
-            if result.approved:
-                return self._apply(charge, result)
-            if result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELLED):
-                self._forget(charge)
-                return ChargeOutcome(Outcome.DECLINED, result.message)
-            if result.status.settled_unpaid:
-                self._forget(charge)
-                return ChargeOutcome(Outcome.NOT_CHARGED, result.message)
+            settled = self._settled(charge, result)
+            if settled is not None:
+                return settled
             if result.status is PaymentStatus.PENDING:
                 unanswered = 0
                 self.handler.show_status(DEVICE, result.message)

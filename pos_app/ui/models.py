@@ -16,15 +16,19 @@ _GREY = QBrush(QColor("#9ca3af"))
 _DISCOUNT = QBrush(QColor("#146c2e"))
 
 
+def _amount_shown(line: LineView) -> str:
+    """A row shows the line's net amount only when it has discounts of its own (a basket discount
+    shared out moves every line's ``net`` and ``amount``, but those are not on screen then)."""
+    return line.net if line.discounts else line.gross
+
+
 def _shown(line: LineView) -> tuple:
-    """What a basket row shows: a basket discount shared out moves every line's ``net`` and
-    ``amount``, but a row shows its net amount only when the line has discounts of its own."""
-    shown_amount = line.net if line.discounts else line.gross
+    """Everything a basket row shows: a row whose ``_shown`` is unchanged needs no new layout."""
     return (
         line.name,
         line.quantity,
         line.unit_price,
-        shown_amount,
+        _amount_shown(line),
         line.discounts,
         line.voided,
         line.price_note,
@@ -110,7 +114,7 @@ class BasketModel(QAbstractTableModel):
                 return line.quantity
             if column == 2:
                 return line.unit_price
-            return _shown(line)[3]
+            return _amount_shown(line)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column == 0:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -134,21 +134,22 @@ class SalePage(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, width)
         left.addWidget(self.table, 1)
-        line_buttons = QHBoxLayout()
+        line_row = QHBoxLayout()
         self.minus_button = button("−", "key", lambda: self._step(-1))
         self.plus_button = button("+", "key", lambda: self._step(1))
         self.qty_button = button("", "", self.ask_quantity)
         self.price_button = button("", "", self.ask_price)
         self.void_line_button = button("", "danger", self.void_selected)
-        for b in (
+        self.line_buttons = (
             self.minus_button,
             self.plus_button,
             self.qty_button,
             self.price_button,
             self.void_line_button,
-        ):
-            line_buttons.addWidget(b)
-        left.addLayout(line_buttons)
+        )
+        for b in self.line_buttons:
+            line_row.addWidget(b)
+        left.addLayout(line_row)
         self.message = MessageBar()
         left.addWidget(self.message)
         columns.addLayout(left, 3)
@@ -330,13 +331,7 @@ class SalePage(QWidget):
         self.pay_button.setEnabled(not empty)
         for b in (self.hold_button, self.cancel_button):
             b.setEnabled(not empty and not has_tenders)
-        for b in (
-            self.minus_button,
-            self.plus_button,
-            self.qty_button,
-            self.price_button,
-            self.void_line_button,
-        ):
+        for b in self.line_buttons:
             b.setEnabled(not empty and not has_tenders)
         if isinstance(self.full_panel, PaymentPanel):
             if view.payment is None:

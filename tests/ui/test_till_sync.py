@@ -12,11 +12,10 @@ from central.embedded import EmbeddedCentral
 from pos_app import config
 from pos_app.app import start_sync
 from pos_app.db import ledger
+from pos_app.demo_central import DEMO_COUPON_IDS, DEMO_MEMBER_ID
 from tests.e2e.faultproxy import FaultProxy
 from tests.services.conftest import barcodes
 from tests.ui.conftest import open_till, scan, settle, sign_in
-
-DEMO_MEMBER_ID = 100_001
 
 
 @pytest.fixture
@@ -60,7 +59,7 @@ def test_a_sale_while_the_platform_is_unreachable_is_synced_when_it_is_back(qtbo
     window = synced
     admin = central.admin
     member_code = admin.member_code(DEMO_MEMBER_ID).text
-    coupon_code = admin.coupon_code(700_001).text
+    coupon_code = admin.coupon_code(DEMO_COUPON_IDS[0]).text
 
     proxy.set_mode("refuse")  # the store's line goes down
     sign_in(qtbot, window)
@@ -101,7 +100,7 @@ def test_a_sale_while_the_platform_is_unreachable_is_synced_when_it_is_back(qtbo
         sales = conn.execute(select(Sale.__table__.c.total)).scalars().all()
         assert sales == [total.minor]
         status = conn.execute(
-            select(Coupon.__table__.c.status).where(Coupon.__table__.c.id == 700_001)
+            select(Coupon.__table__.c.status).where(Coupon.__table__.c.id == DEMO_COUPON_IDS[0])
         ).scalar_one()
         assert status == "redeemed"
         assert conn.execute(select(func.count()).select_from(Sale.__table__)).scalar_one() == 1
