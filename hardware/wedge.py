@@ -8,6 +8,11 @@ it becomes one :class:`~pos_app.domain.barcodes.ScanEvent` and none of its keys 
 anything else is given back (replayed) in order, as typed. Keys with Ctrl/Alt/Meta, function keys and
 auto-repeat are never held.
 
+A reader types a capital letter, ``:`` or ``/`` on some layouts the way a person does: it presses Shift
+(a key that produces no text), the key, then releases Shift; on layouts that need AltGr for ``@`` or
+``#`` it presses AltGr the same way. Those modifier presses (:attr:`Key.MODIFIER`) belong to the burst
+they are in: they are held and given back with it, and never end it.
+
 The text is repaired before it is emitted:
 
 - **Keyboard layouts.** The reader sends key positions of a US keyboard; on a French AZERTY layout
@@ -35,6 +40,7 @@ class Key(StrEnum):
     CHARACTER = "character"  # a key that produced text
     ENTER = "enter"
     TAB = "tab"
+    MODIFIER = "modifier"  # Shift or AltGr pressed on its own (no text): part of whatever it is in
     OTHER = "other"  # function keys, arrows, Escape, Backspace ...
 
 
@@ -111,13 +117,18 @@ class WedgeDetector:
         if stroke.modified or stroke.auto_repeat or stroke.key is Key.OTHER:
             return self._give_back(swallow=False)
         is_terminator = stroke.key in self.settings.terminators
-        if not is_terminator and stroke.key is not Key.CHARACTER:
+        if not is_terminator and stroke.key not in (Key.CHARACTER, Key.MODIFIER):
             return self._give_back(swallow=False)  # Enter/Tab when not used as terminators
         if held and stroke.at - held[-1].at > self.max_gap_s:
             # the timer did not fire in time (a busy event loop): decide on the held keys first
             earlier = self.expire()
             later = self.feed(stroke)
             return WedgeDecision(later.swallow, earlier.replay + later.replay, later.scan or earlier.scan)
+        if stroke.key is Key.MODIFIER:
+            # Shift before a capital (or AltGr): held like a character, so the burst goes on; a
+            # person's Shift comes back after max_gap_ms, before the letter it shifts
+            held.append(stroke)
+            return HOLD
         if is_terminator:
             if not held:
                 return PASS

@@ -45,6 +45,19 @@ def receipt_no_from_scan(text: str) -> str | None:
     return match.group(0) if match else None
 
 
+def receipt_from_sale_scan(text: str, e_receipt_url: str) -> str | None:
+    """The receipt number when a code scanned (or typed) on the sale screen is a receipt: the QR code
+    printed on our receipts (``e_receipt_url`` + number) or a receipt number on its own. A customer
+    who brings a receipt back wants a return, never a product rung up."""
+    cleaned = text.strip()
+    base = e_receipt_url.strip().rstrip("/").lower()
+    if base and cleaned.lower().startswith(base + "/"):
+        return receipt_no_from_scan(cleaned[len(base) + 1 :])
+    if _RECEIPT_NO.fullmatch(cleaned.upper()):
+        return cleaned.upper()
+    return None
+
+
 @dataclass(frozen=True)
 class CompletedRefund:
     refund_id: str

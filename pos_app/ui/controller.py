@@ -20,6 +20,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission, StaffMember
 from pos_app.i18n import _, current_language
 from pos_app.services.payments import EXTERNAL
+from pos_app.services.sales import receipt_from_sale_scan
 from pos_app.ui.tasks import Op, TaskRunner
 from pos_app.ui.views import BasketView, snapshot
 
@@ -203,6 +204,10 @@ class TillController(QObject):
                 self.notice.emit(outcome.message, kind)
 
         self.run(self.terminal.checkout.handle_scan, event, then=done)
+
+    def receipt_in(self, text: str) -> str | None:
+        """The receipt number when ``text`` is one of our receipts (its QR code or its number)."""
+        return receipt_from_sale_scan(text, self.terminal.settings.get(config.E_RECEIPT_URL))
 
     def search(self, query: str) -> None:
         """Search as you type; stale answers (an older keystroke finishing late) are dropped."""

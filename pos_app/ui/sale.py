@@ -420,7 +420,17 @@ class SalePage(QWidget):
         if self.full_panel is not None and hasattr(self.full_panel, "scanned_text"):
             self.full_panel.scanned_text(text)
             return
+        if self._receipt_scanned(text):
+            return
         self.controller.scan(text, symbology, source)
+
+    def _receipt_scanned(self, text: str) -> bool:
+        """A receipt brought back: open its return (a receipt is never a product)."""
+        if self.controller.receipt_in(text) is None:
+            return False
+        self.sounds.play("good")
+        self.open_backoffice.emit("return:" + text.strip())
+        return True
 
     def _typed(self, text: str) -> None:
         if _looks_like_search(text):
@@ -457,6 +467,8 @@ class SalePage(QWidget):
             return
         self.scan_field.clear()
         self.results.hide()
+        if self._receipt_scanned(text):
+            return
         self.controller.scan(text, Symbology.UNKNOWN, ScanSource.MANUAL)
 
     def eventFilter(self, watched, event) -> bool:

@@ -14,6 +14,12 @@ How it sits in Qt's event delivery:
   release to the same window, in the order typed.
 - With a Chinese input method on, characters arrive as ``QInputMethodEvent`` commits to the focus
   widget; they are fed to the same detector and given back the same way.
+- A reader presses Shift before a capital letter or ``:`` (X11 and USB readers alike: a key press with
+  no text, then the letter with Shift held, then the Shift release), and AltGr before the characters a
+  layout puts on AltGr. Those presses belong to the burst (``Key.MODIFIER``). On Windows AltGr arrives
+  as Ctrl+Alt on the character itself: a printable character with exactly Ctrl+Alt is a character.
+- A key's release is matched to its press by the native scan code: with Shift released first, X11
+  reports the release of the ``:`` key as ``;``.
 
 Runs on the GUI thread only.
 """
@@ -32,6 +38,10 @@ from hardware.wedge import Key, KeyStroke, WedgeDecision, WedgeDetector, WedgeSe
 _MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
+#: Windows' AltGr: Ctrl+Alt on the character it types
+_ALTGR = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+#: Modifier keys a reader presses on its own inside a code (never Ctrl: that would be a shortcut)
+_BURST_MODIFIER_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_AltGr, Qt.Key.Key_Mode_switch})
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: Key.ENTER, Qt.Key.Key_Enter: Key.ENTER, Qt.Key.Key_Tab: Key.TAB}
 
 
@@ -67,7 +77,8 @@ class WedgeFilter(QObject):
         self._timer.setInterval(int(self.detector.settings.max_gap_ms) + 5)
         self._timer.timeout.connect(self._expire)
         self._replaying = False
-        self._held_keys: Counter[int] = Counter()  # keys whose press we kept: swallow their release
+        # keys (native scan code, else Qt key) whose press we kept: swallow their release
+        self._held_keys: Counter[int] = Counter()
         self._offset_ms: float | None = None  # event timestamps -> monotonic milliseconds
         self._app: QCoreApplication | None = None
 
@@ -100,8 +111,9 @@ class WedgeFilter(QObject):
         if kind == QEvent.Type.KeyPress:
             return self._key_press(obj, event)
         if kind == QEvent.Type.KeyRelease:
-            if self._held_keys[event.key()] > 0:
-                self._held_keys[event.key()] -= 1
+            key = _physical_key(event)
+            if self._held_keys[key] > 0:
+                self._held_keys[key] -= 1
                 return True
             return False
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusOut, QEvent.Type.Close):
@@ -109,7 +121,7 @@ class WedgeFilter(QObject):
         return False
 
     def _may_hold(self, event: QKeyEvent) -> bool:
-        if event.modifiers() & _MODIFIERS or event.isAutoRepeat():
+        if _shortcut_modified(event) or event.isAutoRepeat():
             return False
         if event.key() in _TERMINATOR_KEYS:
             return self.detector.pending
@@ -120,12 +132,15 @@ class WedgeFilter(QObject):
         key = _TERMINATOR_KEYS.get(event.key())
         text = event.text()
         if key is None:
-            key = Key.CHARACTER if text and text.isprintable() else Key.OTHER
+            if event.key() in _BURST_MODIFIER_KEYS:
+                key = Key.MODIFIER
+            else:
+                key = Key.CHARACTER if text and text.isprintable() else Key.OTHER
         stroke = KeyStroke(
             text if key is Key.CHARACTER else "",
             self._event_time(event),
             key,
-            modified=bool(event.modifiers() & _MODIFIERS),
+            modified=_shortcut_modified(event),
             auto_repeat=event.isAutoRepeat(),
             token=_KeyPress(
                 window,
@@ -140,7 +155,7 @@ class WedgeFilter(QObject):
         decision = self.detector.feed(stroke)
         self._apply(decision)
         if decision.swallow:
-            self._held_keys[event.key()] += 1
+            self._held_keys[_physical_key(event)] += 1
         return decision.swallow
 
     def _input_method(self, obj: QObject, event: QInputMethodEvent) -> bool:
@@ -204,3 +219,19 @@ class WedgeFilter(QObject):
         if self._offset_ms is None or offset < self._offset_ms or offset - self._offset_ms > 60_000:
             self._offset_ms = offset  # first event, or the window system's clock restarted
         return (stamp + self._offset_ms) / 1000
+
+
+def _physical_key(event: QKeyEvent) -> int:
+    """The key as a place on the keyboard: its press and release share it whatever the modifiers did
+    to the symbol (Qt keys are below 2**25 + 2**24; scan codes are small, offset past them)."""
+    code = event.nativeScanCode()
+    return (1 << 32) + code if code else int(event.key())
+
+
+def _shortcut_modified(event: QKeyEvent) -> bool:
+    """Ctrl, Alt or Meta held for a shortcut -- not Windows' AltGr typing a character."""
+    modifiers = event.modifiers() & _MODIFIERS
+    if not modifiers:
+        return False
+    text = event.text()
+    return not (modifiers == _ALTGR and text and text.isprintable())

@@ -339,8 +339,8 @@ class TillWindow(QMainWindow):
         sale.close_side()
         if what.startswith("pickup"):
             self._pickup(*what.split(":")[1:])
-        elif what == "return":
-            self._returns()
+        elif what == "return" or what.startswith("return:"):
+            self._returns(what.partition(":")[2])
         elif what == "void":
             panel = VoidPanel(self.last_receipt)
             panel.void.connect(self._void)
@@ -416,7 +416,8 @@ class TillWindow(QMainWindow):
         else:
             panel.fail(getattr(result, "message", "") or _("This is not a pickup code"))
 
-    def _returns(self) -> None:
+    def _returns(self, scanned: str = "") -> None:
+        """The return panel; ``scanned``: a receipt's QR code (or number) read on the sale screen."""
         panel = ReturnPanel()
         sales = self.terminal.sales
 
@@ -461,6 +462,8 @@ class TillWindow(QMainWindow):
             find(text),
         )
         self.sale.open_full(panel)
+        if scanned:
+            panel.scanned_text(scanned)
 
     def _void(self, receipt: str, reason: str) -> None:
         sales = self.terminal.sales

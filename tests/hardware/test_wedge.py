@@ -117,6 +117,43 @@ def test_an_aim_identifier_sets_the_symbology():
     assert [(s.text, s.symbology) for s in scans] == [("6901234567892", Symbology.EAN13)]
 
 
+def shifted(code: str, gap: float = 7.0):
+    """A reader typing ``code`` on a US layout: Shift (no text) before each capital and ``:``."""
+    trace = []
+    for ch in code:
+        if ch.isupper() or ch == ":":
+            trace.append(("", gap, {"key": Key.MODIFIER}))
+            trace.append((ch, 0.0))
+        else:
+            trace.append((ch, gap))
+    return [*trace, (ENTER, gap)]
+
+
+def test_shift_presses_inside_a_burst_belong_to_it():
+    """X11 and USB readers press Shift on its own before a capital: the burst goes on."""
+    code = "https://r.o2o.example/S001-T01-261123-0001"
+    app, scans = play(WedgeDetector(), shifted(code))
+    assert app == ""
+    assert [s.text for s in scans] == [code]
+
+
+def test_a_code_starting_with_a_capital_starts_with_shift():
+    app, scans = play(WedgeDetector(), shifted("A0000031"))
+    assert app == "" and [s.text for s in scans] == ["A0000031"]
+
+
+def test_a_persons_shift_comes_back_before_the_letter():
+    trace = [("", 0, {"key": Key.MODIFIER}), ("M", 140.0), ("i", 130.0)]
+    app, scans = play(WedgeDetector(), trace)
+    assert scans == [] and app == "<modifier>Mi"
+
+
+def test_shift_then_a_function_key_is_given_back_in_order():
+    trace = [("", 0, {"key": Key.MODIFIER}), ("", 5.0, {"key": Key.OTHER})]
+    app, scans = play(WedgeDetector(), trace)
+    assert scans == [] and app == "<modifier><other>"
+
+
 # --- people ---------------------------------------------------------------------------------------
 
 
