@@ -75,11 +75,8 @@ class PickupPanel(Panel):
         self.body.addWidget(self.keypad)
         self.primary.setText(_("Hand over"))
         self.primary.setEnabled(False)
+        self.initial_focus = self.code
         self.accepted.connect(self._hand_over)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.code.setFocus()
 
     def _find(self) -> None:
         code = self.code.text().strip()
@@ -267,6 +264,7 @@ class VoidPanel(Panel):
         self.body.addWidget(self.receipt)
         self.body.addWidget(self.reason)
         self.body.addStretch(1)
+        self.initial_focus = self.reason if last_receipt else self.receipt
         self.primary.setText(_("Void sale"))
         self.primary.setProperty("kind", "danger")
         self.accepted.connect(self._void)
@@ -301,6 +299,7 @@ class CashPanel(Panel):
         self.body.addWidget(self.amount)
         self.body.addWidget(self.reason)
         self.body.addWidget(self.keypad)
+        self.initial_focus = self.amount
         self.accepted.connect(self._move)
 
     def _move(self) -> None:
@@ -350,11 +349,8 @@ class ClosePanel(Panel):
         self.body.addWidget(self.amount)
         self.body.addWidget(self.keypad)
         self.primary.setText(_("Close till"))
+        self.initial_focus = self.amount
         self.accepted.connect(self._close)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.amount.setFocus()
 
     def _close(self) -> None:
         value = parse_money(self.amount.text())

@@ -5,10 +5,12 @@ member by phone, held baskets, the function menu. Each is shown beside the baske
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
+from pos_app.domain.basket import MAX_QUANTITY_EACH, MAX_WEIGHT_GRAMS
 from pos_app.domain.catalog import MILLI
 from pos_app.domain.permissions import Permission, permission_label
 from pos_app.i18n import _
@@ -34,22 +36,32 @@ def parse_quantity(text: str, weighed: bool) -> int | None:
     grams = cleaned.endswith("g") and not cleaned.endswith("kg")
     cleaned = cleaned.removesuffix("kg").removesuffix("g").strip()
     try:
-        value = float(cleaned)
-    except ValueError:
+        value = Decimal(cleaned)
+    except InvalidOperation:
         return None
-    if value <= 0:
+    if not value.is_finite() or value <= 0:
         return None
     if weighed:
-        return round(value) if grams else round(value * MILLI)
-    if value != int(value):
+        return int((value if grams else value * MILLI).to_integral_value(ROUND_HALF_UP))
+    if value != value.to_integral_value():
         return None
     return int(value) * MILLI
+
+
+def quantity_problem(quantity: int, weighed: bool) -> str | None:
+    """The limit a typed quantity breaks, in the words the basket uses for it (so 1000 pieces and
+    99999999 pieces get the same message), or None."""
+    if weighed and quantity > MAX_WEIGHT_GRAMS:
+        return _("That weight is more than the scale can weigh")
+    if not weighed and quantity > MAX_QUANTITY_EACH * MILLI:
+        return _("At most {n} of one item per line").format(n=MAX_QUANTITY_EACH)
+    return None
 
 
 class QuantityPanel(Panel):
     """Quantity of a line, or the weight of a weighed item (typed from the scale display)."""
 
-    chosen = Signal(int)
+    chosen = Signal(object)  # thousandths (a Python int: no 32-bit limit on what was typed)
 
     def __init__(self, title: str, weighed: bool, current: str = "", parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -64,11 +76,8 @@ class QuantityPanel(Panel):
         self.body.addWidget(self.hint)
         self.body.addWidget(self.value)
         self.body.addWidget(self.keypad)
+        self.initial_focus = self.value
         self.accepted.connect(self._chosen)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.value.setFocus()
 
     def _chosen(self) -> None:
         quantity = parse_quantity(self.value.text(), self.weighed)
@@ -77,13 +86,17 @@ class QuantityPanel(Panel):
                 _("Enter a weight, e.g. 0.455") if self.weighed else _("Enter a whole number of pieces")
             )
             return
+        problem = quantity_problem(quantity, self.weighed)
+        if problem is not None:
+            self.fail(problem)
+            return
         self.chosen.emit(quantity)
 
 
 class ApprovalPanel(Panel):
     """A supervisor enters their staff number and PIN to allow one action; checked by the services."""
 
-    approve = Signal(int, str)
+    approve = Signal(object, str)  # staff number (as typed: any length), PIN
 
     def __init__(self, permission: Permission, parent: QWidget | None = None) -> None:
         super().__init__(_("Supervisor approval"), parent)
@@ -106,16 +119,13 @@ class ApprovalPanel(Panel):
         self.body.addWidget(self.pin)
         self.body.addWidget(self.keypad)
         self.primary.setText(_("Approve"))
+        self.initial_focus = self.staff
         self.accepted.connect(self._approve)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == event.Type.FocusIn:
             self.keypad.target = watched
         return False
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.staff.setFocus()
 
     def _approve(self) -> None:
         if not self.staff.text().strip().isdigit() or not self.pin.text():
@@ -141,11 +151,8 @@ class PricePanel(Panel):
         self.body.addWidget(self.price)
         self.body.addWidget(self.reason)
         self.body.addWidget(self.keypad)
+        self.initial_focus = self.price
         self.accepted.connect(self._chosen)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.price.setFocus()
 
     def _chosen(self) -> None:
         value = parse_money(self.price.text())
@@ -176,11 +183,8 @@ class MemberPanel(Panel):
         if has_member:
             self.body.addWidget(button(_("Remove member from this sale"), "danger", self.clear_member.emit))
         self.primary.setText(_("Find member"))
+        self.initial_focus = self.phone
         self.accepted.connect(self._find)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.phone.setFocus()
 
     def _find(self) -> None:
         digits = "".join(ch for ch in self.phone.text() if ch.isdigit())
@@ -215,6 +219,7 @@ class HeldPanel(Panel):
         self.body.addWidget(self.items)
         self.primary.setText(_("Recall"))
         self.primary.setEnabled(bool(held))
+        self.initial_focus = self.items
         self.accepted.connect(self._recall)
 
     def _recall(self) -> None:

@@ -38,7 +38,7 @@ class PaymentPanel(Panel):
     cash = Signal(object)  # Money tendered
     card = Signal(object, str)  # Money, authorisation reference (a stand-alone card terminal)
     card_terminal = Signal(object)  # Money to charge on the connected card terminal
-    points = Signal(int)
+    points = Signal(object)  # a Python int: no 32-bit limit on what was typed
     mobile_requested = Signal(object)  # Money to charge with the customer's payment code
     qr_requested = Signal(object)  # Money: show a payment QR code to the customer
     check_qr = Signal()

@@ -355,7 +355,7 @@ class SalePage(QWidget):
         panel.cancelled.connect(on_cancel or self.close_side)
         self.side.addWidget(panel)
         self.side.setCurrentWidget(panel)
-        panel.setFocus()
+        panel.take_focus()
         return panel
 
     def close_side(self) -> None:
@@ -373,6 +373,8 @@ class SalePage(QWidget):
         panel.cancelled.connect(on_cancel or self.close_full)
         self.stack.addWidget(panel)
         self.stack.setCurrentWidget(panel)
+        if panel.initial_focus is not None:
+            panel.take_focus()
         return panel
 
     def close_full(self) -> None:
@@ -472,7 +474,13 @@ class SalePage(QWidget):
         self.controller.scan(text, Symbology.UNKNOWN, ScanSource.MANUAL)
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.scan_field and event.type() == event.Type.KeyPress and self.results.isVisible():
+        if watched is not self.scan_field or event.type() != event.Type.KeyPress:
+            return False
+        if event.key() == Qt.Key.Key_Delete and not self.scan_field.text():
+            # the scan field always has the focus: with nothing typed, Del is the cashier's "void line"
+            self.void_selected()
+            return True
+        if self.results.isVisible():
             if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 row = self.results.currentIndex().row() + (1 if event.key() == Qt.Key.Key_Down else -1)
                 row = max(0, min(row, self.results_model.rowCount() - 1))

@@ -141,6 +141,8 @@ class Panel(QFrame):
     """An in-window panel for a task (quantity, approval, payment ...): no modal dialog blocks the till.
 
     ``accepted`` fires with the primary button or Enter; ``cancelled`` with the secondary button or Esc.
+    ``initial_focus`` is the field the keys typed next belong to (the phone number after F3, the
+    quantity after F4); without one the panel itself takes the focus (Enter and Esc still work).
     """
 
     accepted = Signal()
@@ -152,6 +154,7 @@ class Panel(QFrame):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(18, 14, 18, 14)
         outer.setSpacing(10)
+        self.initial_focus: QWidget | None = None
         self.title = label(title, "panelTitle", wrap=True)
         outer.addWidget(self.title)
         self.body = QVBoxLayout()
@@ -171,6 +174,9 @@ class Panel(QFrame):
             self.cancel,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+
+    def take_focus(self) -> None:
+        (self.initial_focus or self).setFocus()
 
     def accept(self) -> None:
         self.error.clear()
