@@ -476,8 +476,22 @@ class CheckoutService:
             self.payment = Payment(self.pricing().total, self.ctx.cash_rounding())
         return self.payment
 
-    def pay_cash(self, tendered: Money) -> Tender:
-        tender = self.start_payment().add_cash(tendered)
+    def cash_confirm_above(self) -> Money:
+        """Change above which the cashier confirms the cash received (a store setting)."""
+        return Money(self.ctx.settings.get(config.PAYMENT_CASH_CONFIRM_ABOVE) * 100, self.ctx.currency)
+
+    def pay_cash(self, tendered: Money, *, confirmed: bool = False) -> Tender:
+        """Cash handed over; when it gives more change than the store's threshold the cashier must
+        have confirmed the amount (``confirmed``), else ``PaymentError`` code ``confirm_cash``."""
+        payment = self.start_payment()
+        if not confirmed and payment.change_for(tendered) > self.cash_confirm_above():
+            raise PaymentError(
+                _("Confirm the amount received: {tendered} gives {change} change").format(
+                    tendered=tendered.plain(), change=payment.change_for(tendered).plain()
+                ),
+                code="confirm_cash",
+            )
+        tender = payment.add_cash(tendered)
         self._save_active()
         return tender
 
