@@ -310,6 +310,13 @@ PAYMENT_GATEWAY = ConfigVar(
     N_("WeChat Pay and Alipay gateway: none, or simulator (training and tests)"),
     choices=("none", "simulator"),
 )
+PAYMENT_CASH_CONFIRM_ABOVE = ConfigVar(
+    "payment.cash_confirm_change_above",
+    100,
+    int,
+    N_("Change (in yuan) above which the cashier confirms the cash received before it is taken"),
+    validate=lambda v: 1 <= v <= 10_000,
+)
 PAYMENT_OFFER_QR = ConfigVar(
     "payment.offer_qr", False, bool, N_("Offer customers a QR code to scan and pay on the customer display")
 )

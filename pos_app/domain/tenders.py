@@ -2,7 +2,8 @@
 the customer's mobile payment code, points, and any mix of them (split tender).
 
 Rules:
-- Only cash gives change; a card, mobile or points tender can pay at most what is still due.
+- Only cash gives change; a card, mobile or points tender can pay at most what is still due. No drawer
+  gives more than ``MAX_CHANGE_MINOR`` of change: a larger amount received is a typing error.
 - Cash rounding applies only when cash settles the rest of the sale; the difference is recorded as an
   adjustment so the books still add up (total + rounding = what was paid).
 - Points are limited by the member's balance and the share of the sale they may pay.
@@ -17,6 +18,18 @@ from pos_app.domain.errors import PaymentError
 from pos_app.domain.members import PointsRule
 from pos_app.domain.money import CashRounding, Money
 from pos_app.i18n import N_, _
+
+#: The most change a cash tender may give (¥10,000): beyond it the amount received was mistyped.
+MAX_CHANGE_MINOR = 1_000_000
+
+
+def too_much_change(tendered: Money, cash_due: Money) -> str | None:
+    """Why ``tendered`` in cash for ``cash_due`` is refused (more change than any drawer gives), or None."""
+    if (tendered - cash_due).minor <= MAX_CHANGE_MINOR:
+        return None
+    return _("{tendered} received for {due}? No drawer gives that much change. Check the amount.").format(
+        tendered=tendered.plain(), due=cash_due.plain()
+    )
 
 
 class TenderKind(StrEnum):
@@ -116,6 +129,10 @@ class Payment:
         """What a customer paying the rest in cash owes, after rounding."""
         return self.rounding.round(self.due)
 
+    def change_for(self, tendered: Money) -> Money:
+        """The change ``tendered`` in cash would give now (zero when it does not settle the sale)."""
+        return (tendered - self.cash_due()).max(Money.zero(self.currency))
+
     def _require_open(self) -> None:
         if self.is_settled and self.tenders:
             raise PaymentError(_("This sale is already paid"))
@@ -130,6 +147,9 @@ class Payment:
         """Cash handed over. Pays up to what is due (rounded if it settles the sale); the rest is change."""
         self._require_open()
         self._require_positive(tendered)
+        refused = too_much_change(tendered, self.cash_due())
+        if refused is not None:
+            raise PaymentError(refused)
         due = self.due
         rounded_due = self.rounding.round(due)
         if tendered >= rounded_due:

@@ -264,8 +264,12 @@ class TillController(QObject):
     def start_payment(self, then: Callable[[Any], None] | None = None) -> None:
         self.run(self.terminal.checkout.start_payment, then=then)
 
-    def pay_cash(self, tendered: Money) -> None:
-        self.run(self.terminal.checkout.pay_cash, tendered)
+    def pay_cash(self, tendered: Money, confirmed: bool = False) -> None:
+        self.run(self.terminal.checkout.pay_cash, tendered, confirmed=confirmed)
+
+    @property
+    def cash_confirm_above(self) -> Money:
+        return self.terminal.checkout.cash_confirm_above()  # a setting: safe to read on any thread
 
     def pay_card(self, amount: Money, reference: str) -> None:
         """A card paid on a stand-alone terminal: the cashier types its approval code."""

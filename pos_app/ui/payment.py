@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.money import Money
+from pos_app.domain.tenders import too_much_change
 from pos_app.i18n import _
 from pos_app.ui.customer_display import qr_pixmap
 from pos_app.ui.views import BasketView, money
@@ -35,7 +36,7 @@ def quick_amounts(due: Money) -> list[Money]:
 
 
 class PaymentPanel(Panel):
-    cash = Signal(object)  # Money tendered
+    cash = Signal(object, bool)  # Money tendered, confirmed (more change than the store's threshold)
     card = Signal(object, str)  # Money, authorisation reference (a stand-alone card terminal)
     card_terminal = Signal(object)  # Money to charge on the connected card terminal
     points = Signal(object)  # a Python int: no 32-bit limit on what was typed
@@ -55,9 +56,13 @@ class PaymentPanel(Panel):
         card_terminal: bool = False,
         mobile: bool = False,
         offer_qr: bool = False,
+        confirm_change_above: Money | None = None,
     ) -> None:
         super().__init__(_("Payment"), parent)
         self.view: BasketView | None = None
+        self.confirm_change_above = confirm_change_above
+        self._unconfirmed: Money | None = None  # cash received that waits for the cashier's "yes"
+        self._confirm_by_key = False
         self.has_card_terminal = card_terminal
         self.has_mobile = mobile
         self.qr_data = ""
@@ -146,8 +151,11 @@ class PaymentPanel(Panel):
         )
         self.print_button.setMinimumHeight(72)
         self.no_receipt_button = button(_("No receipt"), "", lambda: self.finish.emit(False))
+        # until the sale is completed (and the drawer opens) the last payment can still go back
+        self.take_back_paid_button = button(_("Take back the payment"), "danger", self.take_back.emit)
         dl.addWidget(self.print_button)
         dl.addWidget(self.no_receipt_button)
+        dl.addWidget(self.take_back_paid_button)
         self.stack.addWidget(done)
 
         # --- a charge sent to a device without an answer yet
@@ -178,6 +186,23 @@ class PaymentPanel(Panel):
         self._qr_timer = QTimer(self)
         self._qr_timer.timeout.connect(self.check_qr.emit)
 
+        # --- far more cash than is due: the cashier confirms what the customer handed over
+        confirm = QWidget()
+        cl = QVBoxLayout(confirm)
+        cl.setContentsMargins(80, 10, 80, 10)
+        self.confirm_text = label("", "totalLabel", wrap=True)
+        self.confirm_change = label("", "changeAmount")
+        self.confirm_change.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cl.addWidget(self.confirm_text)
+        cl.addWidget(self.confirm_change)
+        cl.addStretch(1)
+        self.confirm_button = button("", "primary", self._confirm_cash)
+        self.correct_button = button(_("No, correct the amount"), "", self._correct_cash)
+        for b in (self.confirm_button, self.correct_button):
+            b.setMinimumHeight(60)
+            cl.addWidget(b)
+        self.stack.addWidget(confirm)
+
         self.primary.hide()
         self.secondary.setText(_("Back to the sale"))
 
@@ -185,7 +210,7 @@ class PaymentPanel(Panel):
     def update_view(self, view: BasketView) -> None:
         self.view = view
         payment = view.payment
-        if payment is None:
+        if payment is None or self._unconfirmed is not None:
             return
         if view.pending is not None:
             self._show_pending(view)
@@ -318,7 +343,7 @@ class PaymentPanel(Panel):
     def _quick(self, b) -> None:
         amount = b.property("amount")
         if amount:
-            self.cash.emit(Money(int(amount)))
+            self._take_cash(Money(int(amount)))
 
     def _enter(self) -> None:
         payment = self.view.payment if self.view else None
@@ -346,7 +371,64 @@ class PaymentPanel(Panel):
         if value is None:
             self.fail(_("Enter an amount, e.g. 100 or 35.50"))
             return
-        self.cash.emit(value)
+        self._take_cash(value)
+
+    def _take_cash(self, value: Money) -> None:
+        """Cash received; far more than is due is confirmed first (a mistyped amount loses nothing)."""
+        payment = self.view.payment if self.view else None
+        change = value - payment.cash_due if payment is not None else None
+        if change is None:
+            return
+        refused = too_much_change(value, payment.cash_due)
+        if refused is not None:
+            self.fail(refused)
+            self.amount.selectAll()
+            return
+        if self.confirm_change_above is not None and change > self.confirm_change_above:
+            self._unconfirmed = value
+            self.stack.setCurrentIndex(3)
+            self.title.setText(_("Check the cash received"))
+            self.secondary.hide()
+            self.confirm_text.setText(
+                _("{tendered} received for {due} due. Is that what the customer handed over?").format(
+                    tendered=money(value), due=money(payment.cash_due)
+                )
+            )
+            self.confirm_change.setText(_("Change {amount}").format(amount=money(change)))
+            self.confirm_button.setText(_("Yes, give {amount} change").format(amount=money(change)))
+            # Enter confirms once the Enter that typed the amount is done (hiding the amount field moves
+            # the focus, and that same key event then reaches this panel)
+            self._confirm_by_key = False
+            QTimer.singleShot(0, self._ready_to_confirm)
+            return
+        self.cash.emit(value, False)
+
+    def _ready_to_confirm(self) -> None:
+        self._confirm_by_key = True
+        self.confirm_button.setFocus()
+
+    def _confirm_cash(self) -> None:
+        value, self._unconfirmed = self._unconfirmed, None
+        if self.view is not None:
+            self.update_view(self.view)  # back to the amounts; the paid page follows when it is taken
+        if value is not None:
+            self.cash.emit(value, True)
+
+    def _correct_cash(self) -> None:
+        value, self._unconfirmed = self._unconfirmed, None
+        if self.view is not None:
+            self.update_view(self.view)
+        if value is not None:
+            self.amount.setText(value.plain())
+        self.amount.setFocus()
+        self.amount.selectAll()
+
+    def cancel(self) -> None:
+        """Esc (or Back) while confirming the cash goes back to the amount, not out of the payment."""
+        if self._unconfirmed is not None:
+            self._correct_cash()
+            return
+        super().cancel()
 
     def _typed_amount(self) -> Money | None:
         """The amount typed for a card or mobile payment (else all that is due)."""
@@ -384,6 +466,11 @@ class PaymentPanel(Panel):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(
             self.focusWidget(), QLineEdit
         ):
-            self._enter()  # e.g. Enter on the "paid" page prints the receipt
+            if self._unconfirmed is not None:
+                if self._confirm_by_key:
+                    self._confirm_cash()
+            else:
+                self._enter()  # e.g. Enter on the "paid" page prints the receipt
             return
+
         super().keyPressEvent(event)

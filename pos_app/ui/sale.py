@@ -661,7 +661,10 @@ class SalePage(QWidget):
         self.close_side()
         c = self.controller
         panel = PaymentPanel(
-            card_terminal=c.has_card_terminal, mobile=c.has_mobile_gateway, offer_qr=c.offers_qr
+            card_terminal=c.has_card_terminal,
+            mobile=c.has_mobile_gateway,
+            offer_qr=c.offers_qr,
+            confirm_change_above=c.cash_confirm_above,
         )
         panel.cash.connect(c.pay_cash)
         panel.card.connect(c.pay_card)

@@ -109,7 +109,7 @@ def test_card_payments_that_did_not_charge(till, devices, step, outcome, words):
     assert result.outcome is outcome and words in result.message
     assert terminal.charges == [] and payments.pending() is None
     assert till.checkout.payment.tenders == []
-    till.checkout.pay_cash(Money.of("500"))  # another way to pay works at once
+    till.checkout.pay_cash(Money.of("500"), confirmed=True)  # another way to pay works at once
     till.checkout.complete()
 
 
@@ -139,7 +139,7 @@ def test_a_terminal_that_stays_silent_blocks_everything_until_it_answers(till, d
     assert pending.kind is ChargeKind.CARD and pending.state == "unknown"
     co = till.checkout
     for attempt in (
-        lambda: co.pay_cash(Money.of("500")),
+        lambda: co.pay_cash(Money.of("500"), confirmed=True),
         lambda: co.complete(),
         lambda: co.cancel_basket("changed mind"),
         lambda: co.new_basket(),
@@ -225,7 +225,7 @@ def test_a_supervisor_records_not_charged(till, devices):
     supervisor = till.staff.approve(2001, till.demo.staff[2001][2], Permission.VOID_SALE)
     assert payments.resolve_manually(supervisor, charged=False).outcome is Outcome.NOT_CHARGED
     assert payments.pending() is None
-    till.checkout.pay_cash(Money.of("500"))
+    till.checkout.pay_cash(Money.of("500"), confirmed=True)
     till.checkout.complete()
 
 
@@ -237,7 +237,7 @@ def test_split_payment_card_then_cash(till, devices):
         payments.pay_card(total + Money(1))
     assert payments.pay_card(Money(100)).paid
     assert due(till) == total - Money(100)
-    till.checkout.pay_cash(Money.of("500"))
+    till.checkout.pay_cash(Money.of("500"), confirmed=True)
     sale = till.checkout.complete()
     assert sale.total == total and terminal.charges[0]["amount"] == 100
 

@@ -464,7 +464,7 @@ def test_a_sale_with_the_printer_out_of_paper_is_kept_and_reprinted(home, clock,
         co = terminal.checkout
         for code in product_codes(terminal, 2):
             co.scan(code)
-        co.pay_cash(Money.of("500"))
+        co.pay_cash(Money.of("500"), confirmed=True)
         sale = co.complete()
         assert sale.print_result is not None and not sale.print_result.printed
         assert any("paper" in w for w in sale.warnings)

@@ -179,7 +179,7 @@ def test_member_by_phone_and_points_earned(terminal, open_till):
     with pytest.raises(DomainError, match="No member"):
         co.set_member_by_phone("13900000001")
     co.scan(barcodes(terminal, 4)[0])
-    co.pay_cash(Money.of("200"))
+    co.pay_cash(Money.of("200"), confirmed=True)
     sale = co.complete()
     assert sale.points_earned > 0
     assert sale.document.member.points_balance == 3000 + sale.points_earned
@@ -192,7 +192,7 @@ def test_coupon_applied_offline_within_the_campaign_limit_and_only_once(terminal
     coupon = co.scan(terminal.demo.coupon_codes[1])  # 满50减10, offline at most 10
     assert coupon.kind == "coupon" and coupon.ok, coupon.message
     assert "10.00 off" in coupon.message
-    co.pay_cash(Money.of("500"))
+    co.pay_cash(Money.of("500"), confirmed=True)
     sale = co.complete()
     with terminal.ctx.db.read() as conn:
         redemption = conn.execute(select(schema.coupon_redemption)).one()
@@ -320,7 +320,7 @@ def test_offline_points_spending_is_bounded_per_terminal(terminal, open_till):
         co.scan(code)
     co.scan(terminal.demo.member_code)
     co.pay_points(400)
-    co.pay_cash(Money.of("500"))
+    co.pay_cash(Money.of("500"), confirmed=True)
     co.complete()
     for code in barcodes(terminal, 4, 3):
         co.scan(code)
@@ -340,3 +340,14 @@ def test_a_basket_nobody_paid_for_does_not_come_back_after_a_restart(terminal, o
     fresh = CheckoutService(terminal.ctx, terminal.till)
     fresh.set_cashier(cashier)
     assert not fresh.restore_active()
+
+
+def test_cash_far_above_the_due_needs_the_cashiers_confirmation(terminal, open_till):
+    co = terminal.checkout
+    co.scan(barcodes(terminal, 1)[0])
+    due = co.start_payment().due
+    with pytest.raises(PaymentError) as refused:
+        co.pay_cash(due + Money.of("100.01"))  # threshold ¥100 (the default setting)
+    assert refused.value.code == "confirm_cash" and co.payment.tenders == []
+    tender = co.pay_cash(due + Money.of("100.01"), confirmed=True)
+    assert tender.change == Money.of("100.01")

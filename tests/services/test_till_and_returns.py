@@ -17,7 +17,7 @@ def sell(terminal, codes, cash="500", member=False):
         co.scan(code)
     if member:
         co.scan(terminal.demo.member_code)
-    co.pay_cash(Money.of(cash))
+    co.pay_cash(Money.of(cash), confirmed=True)
     return co.complete()
 
 

@@ -65,7 +65,7 @@ def test_screenshots_of_the_main_screens(qtbot, window, language):
     panel.points.emit(300)
     settle(qtbot, window)
     save(window, "5-payment", language)
-    panel.cash.emit(Money.of("100"))
+    panel.cash.emit(Money.of("100"), False)
     settle(qtbot, window)
     save(window, "6-paid", language)
     qtbot.keyClick(panel, "\r")

@@ -157,7 +157,7 @@ class TestCustomerDisplay:
         assert display.last_screen.total == window.sale.view.total
         panel = pay(qtbot, window)
         assert display.last_screen.kind in ("total", "payment")
-        panel.cash.emit(Money.of("100"))
+        panel.cash.emit(Money.of("100"), False)
         settle(qtbot, window)
         qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
         settle(qtbot, window)

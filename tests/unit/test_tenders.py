@@ -84,3 +84,18 @@ def test_payment_round_trips_through_storage():
     restored = Payment.from_dict(p.to_dict())
     assert restored.to_dict() == p.to_dict()
     assert restored.due == Money(2578)
+
+
+def test_change_is_bounded_at_ten_thousand_yuan():
+    p = Payment(Money(430))  # ¥4.30
+    with pytest.raises(PaymentError, match="No drawer gives that much change"):
+        p.add_cash(Money(1_000_431))  # change ¥10,000.01
+    assert p.tenders == []
+    p.add_cash(Money(1_000_430))  # change exactly ¥10,000.00
+    assert p.change == Money(1_000_000)
+
+
+def test_change_for_a_tender():
+    p = Payment(Money(3578), CashRounding("down_10"))
+    assert p.change_for(Money(10_000)) == Money(6430)  # after rounding down to 35.70
+    assert p.change_for(Money(1000)) == Money(0)  # pays part: no change
