@@ -40,6 +40,8 @@ class Permission(StrEnum):
     OPEN_DRAWER = "open_drawer"  # no sale
     MANAGE_STAFF = "manage_staff"
     DAY_REPORT = "day_report"
+    EXPECTED_CASH = "expected_cash"  # see what the drawer should hold (a cashier counts blind)
+    DEVICE_SETTINGS = "device_settings"  # the till's devices and store options
 
 
 #: The least role that holds each permission.
@@ -56,6 +58,8 @@ REQUIRED_ROLE: dict[Permission, Role] = {
     Permission.OPEN_DRAWER: Role.SUPERVISOR,
     Permission.MANAGE_STAFF: Role.MANAGER,
     Permission.DAY_REPORT: Role.MANAGER,
+    Permission.EXPECTED_CASH: Role.SUPERVISOR,
+    Permission.DEVICE_SETTINGS: Role.SUPERVISOR,
 }
 
 _PERMISSION_LABELS = {
@@ -71,6 +75,8 @@ _PERMISSION_LABELS = {
     Permission.OPEN_DRAWER: N_("open the drawer without a sale"),
     Permission.MANAGE_STAFF: N_("manage staff"),
     Permission.DAY_REPORT: N_("see the day report"),
+    Permission.EXPECTED_CASH: N_("see the expected cash"),
+    Permission.DEVICE_SETTINGS: N_("change the till's devices and options"),
 }
 
 

@@ -127,9 +127,18 @@ def _rate(rate_bp: int) -> str:
 
 
 def layout_report(
-    totals: TillTotals, store: StoreHeader, tr, *, z: ZReport | None = None, printed_at: str = ""
+    totals: TillTotals,
+    store: StoreHeader,
+    tr,
+    *,
+    z: ZReport | None = None,
+    printed_at: str = "",
+    blind: bool = False,
 ) -> list[Row]:
-    """Rows of an X report (``z`` None) or a Z report, for the receipt printer or the screen."""
+    """Rows of an X report (``z`` None) or a Z report, for the receipt printer or the screen.
+
+    ``blind``: for a cashier, whose drawer is counted blind at closing -- no expected cash and no cash
+    payments total (the Z report, after the count, shows both)."""
     title = tr("Z REPORT (till closed)") if z else tr("X REPORT (till open)")
     rows = [
         Row(store.name, align=Align.CENTER, bold=True, large=True),
@@ -162,15 +171,18 @@ def layout_report(
     ]
     for kind in TenderKind:
         amount = totals.tenders.get(kind.value)
-        if amount is not None:
+        if amount is not None and not (blind and kind is TenderKind.CASH):
             rows.append(Row("  " + tr(TENDER_NAMES[kind]), amount.plain()))
     rows += [
         Row(rule="-"),
         Row(tr("Opening float"), totals.opening_float.plain()),
         Row(tr("Cash in"), totals.cash_in.plain()),
         Row(tr("Cash out"), (-totals.cash_out).plain()),
-        Row(tr("Expected cash"), totals.expected_cash.plain(), bold=True),
     ]
+    if blind and not z:
+        rows.append(Row(tr("Cash is counted blind when the till closes")))
+    else:
+        rows.append(Row(tr("Expected cash"), totals.expected_cash.plain(), bold=True))
     if z:
         rows.append(Row(tr("Counted cash"), z.counted_cash.plain(), bold=True))
         label = (

@@ -126,12 +126,7 @@ class TillService:
         with self.ctx.db.write() as conn:
             session = self.require_open(conn)
             if kind == "cash_out":
-                totals = self._totals(conn, session)
-                if amount > totals.expected_cash:
-                    raise DomainError(
-                        _("The drawer should only hold {amount}").format(amount=totals.expected_cash.plain()),
-                        code="amount",
-                    )
+                self._check_cash_out(conn, session, amount)
             conn.execute(
                 schema.cash_movement.insert().values(
                     till_session_id=session.id,
@@ -164,6 +159,21 @@ class TillService:
         self.ctx.events.publish("outbox_appended")
         if self.ctx.printer is not None:
             self._kick_drawer(staff, session.id)
+
+    def check_cash_out(self, amount: Money) -> None:
+        """Refuse, before anyone is asked to approve it, a cash-out larger than the drawer can hold --
+        without saying what it should hold: the cashier counts the drawer blind at closing."""
+        if amount.minor <= 0 or amount.minor > MAX_FLOAT_MINOR * 10:
+            raise DomainError(_("Enter an amount more than zero"), code="amount")
+        with self.ctx.db.read() as conn:
+            self._check_cash_out(conn, self.require_open(conn), amount)
+
+    def _check_cash_out(self, conn: Connection, session: TillSession, amount: Money) -> None:
+        if amount > self._totals(conn, session).expected_cash:
+            raise DomainError(
+                _("The drawer does not hold that much cash. Take out less, or ask a supervisor to count it."),
+                code="amount",
+            )
 
     def open_drawer(self, staff: StaffMember, approval: Approval | None = None, reason: str = "") -> None:
         """Open the drawer without a sale (change for a note); journalled."""

@@ -295,6 +295,8 @@ class CashPanel(Panel):
         self.reason = field(_("Reason"), "cashReason")
         self.keypad = Keypad(target=self.amount)
         self.keypad.enter.connect(self.accept)
+        self.amount.returnPressed.connect(self.reason.setFocus)
+        self.reason.returnPressed.connect(self.accept)
         self.body.addWidget(self.kind)
         self.body.addWidget(self.amount)
         self.body.addWidget(self.reason)

@@ -500,8 +500,15 @@ class TillWindow(QMainWindow):
                 refresh=False,
             )
 
-        self.sale.close_side()
-        self.sale.with_approval(Permission.CASH_IN_OUT, approved)
+        def ask_approval(_r: Any = None) -> None:
+            self.sale.close_side()
+            self.sale.with_approval(Permission.CASH_IN_OUT, approved)
+
+        if kind == "cash_out":
+            # checked before a supervisor is called over; the refusal never tells the expected cash
+            self.controller.run(till.check_cash_out, amount, then=ask_approval, refresh=False)
+        else:
+            ask_approval()
 
     def _open_drawer(self, approval: Any) -> None:
         self.controller.run(
@@ -516,8 +523,11 @@ class TillWindow(QMainWindow):
         till = self.terminal.till
         header = self.terminal.checkout.store_header()
 
+        staff = self.controller.staff
+        blind = staff is None or not staff.allows(Permission.EXPECTED_CASH)
+
         def show(totals: Any) -> None:
-            rows = layout_report(totals, header, _, printed_at=self._now_text())
+            rows = layout_report(totals, header, _, printed_at=self._now_text(), blind=blind)
             panel = ReportPanel(_("X report"), rows_text(rows))
             panel.print_report.connect(lambda: self._print_rows(rows, panel))
             self.sale.open_full(panel)
