@@ -16,19 +16,14 @@ _GREY = QBrush(QColor("#9ca3af"))
 _DISCOUNT = QBrush(QColor("#146c2e"))
 
 
-def _amount_shown(line: LineView) -> str:
-    """A row shows the line's net amount only when it has discounts of its own (a basket discount
-    shared out moves every line's ``net`` and ``amount``, but those are not on screen then)."""
-    return line.net if line.discounts else line.gross
-
-
 def _shown(line: LineView) -> tuple:
-    """Everything a basket row shows: a row whose ``_shown`` is unchanged needs no new layout."""
+    """Everything a basket row shows: a row whose ``_shown`` is unchanged needs no new layout (a basket
+    discount moves no line's amount: it is a row of its own)."""
     return (
         line.name,
         line.quantity,
         line.unit_price,
-        _amount_shown(line),
+        line.net,
         line.discounts,
         line.voided,
         line.price_note,
@@ -36,13 +31,16 @@ def _shown(line: LineView) -> tuple:
 
 
 class BasketModel(QAbstractTableModel):
-    """The basket lines: item (with its discounts underneath), quantity, unit price, amount."""
+    """The basket lines: item (with its own discounts underneath), quantity, unit price, amount after
+    those discounts; then one row per basket-level discount (满减, coupons). The amount column adds up to
+    the total, as on the receipt."""
 
     COLUMNS = 4
 
     def __init__(self) -> None:
         super().__init__()
         self.lines: tuple[LineView, ...] = ()
+        self.basket_discounts: tuple[tuple[str, str], ...] = ()
         self.touched: list[int] | None = None
 
     def headers(self) -> list[str]:
@@ -52,33 +50,37 @@ class BasketModel(QAbstractTableModel):
         """Show ``view``; returns the row of a line that was added (to scroll to and select), if any.
 
         A scan appends a line or changes one: the model says exactly that (rows inserted, rows
-        changed), so the view re-measures those rows only; anything else (a line gone, a new basket)
-        resets the model. ``touched`` holds the rows to re-measure, or None after a reset."""
+        changed), so the view re-measures those rows only; anything else (a line gone, a new basket,
+        a basket discount appearing or going) resets the model. ``touched`` holds the rows to
+        re-measure, or None after a reset."""
         old, new = self.lines, view.lines
+        old_extra, new_extra = self.basket_discounts, view.basket_discounts
         same_prefix = len(new) >= len(old) and all(
             a.line_id == b.line_id for a, b in zip(old, new, strict=False)
         )
-        if not same_prefix:
+        if not same_prefix or len(old_extra) != len(new_extra):
             before = {line.line_id for line in old}
             self.beginResetModel()
-            self.lines = new
+            self.lines, self.basket_discounts = new, new_extra
             self.endResetModel()
             self.touched = None
             return next((row for row, line in enumerate(new) if line.line_id not in before), None)
         changed = [row for row, (a, b) in enumerate(zip(old, new, strict=False)) if _shown(a) != _shown(b)]
         if len(new) > len(old):
-            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
+            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)  # above the discount rows
             self.lines = new
             self.endInsertRows()
         else:
             self.lines = new
+        self.basket_discounts = new_extra
+        changed += [len(new) + i for i, (a, b) in enumerate(zip(old_extra, new_extra, strict=True)) if a != b]
         for row in changed:
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.COLUMNS - 1))
         self.touched = changed + list(range(len(old), len(new)))
         return len(old) if len(new) > len(old) else None
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lines)
+        return 0 if parent.isValid() else len(self.lines) + len(self.basket_discounts)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return self.COLUMNS
@@ -95,13 +97,21 @@ class BasketModel(QAbstractTableModel):
         return None
 
     def line_at(self, row: int) -> LineView | None:
+        """The basket line on ``row``; None for a basket discount's row."""
         return self.lines[row] if 0 <= row < len(self.lines) else None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and index.row() >= len(self.lines):
+            return Qt.ItemFlag.ItemIsEnabled  # a basket discount: nothing to select or void
+        return super().flags(index)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        line = self.lines[index.row()]
         column = index.column()
+        if index.row() >= len(self.lines):
+            return self._discount_data(self.basket_discounts[index.row() - len(self.lines)], column, role)
+        line = self.lines[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 text = line.name
@@ -114,11 +124,9 @@ class BasketModel(QAbstractTableModel):
                 return line.quantity
             if column == 2:
                 return line.unit_price
-            return _amount_shown(line)
+            return line.net
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column == 0:
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _alignment(column)
         if role == Qt.ItemDataRole.ForegroundRole:
             if line.voided:
                 return _GREY
@@ -131,6 +139,23 @@ class BasketModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return line.sku
         return None
+
+    @staticmethod
+    def _discount_data(discount: tuple[str, str], column: int, role: int) -> Any:
+        name, amount = discount
+        if role == Qt.ItemDataRole.DisplayRole:
+            return name if column == 0 else amount if column == 3 else ""
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _alignment(column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _DISCOUNT
+        return None
+
+
+def _alignment(column: int) -> int:
+    if column == 0:
+        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class ProductListModel(QAbstractListModel):

@@ -527,7 +527,7 @@ class SalePage(QWidget):
 
     def _move_selection(self, step: int) -> None:
         current = self.table.currentIndex().row()
-        row = max(0, min(current + step, self.model.rowCount() - 1))
+        row = max(0, min(current + step, len(self.model.lines) - 1))
         self.table.selectionModel().setCurrentIndex(
             self.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,

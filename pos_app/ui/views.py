@@ -32,12 +32,12 @@ class LineView:
     quantity: str  # "2" or "0.650 kg"
     unit_price: str  # "¥4.00" or "¥12.98/kg"
     gross: str
-    net: str
-    discounts: tuple[tuple[str, str], ...]
+    net: str  # after the line's own discounts (member price, item promotions), as the receipt shows it
+    discounts: tuple[tuple[str, str], ...]  # its own (basket-level ones are rows of their own)
     voided: bool
     weighed: bool
     price_note: str  # "was ¥5.00" after an override
-    amount: Money  # what the line costs after its discounts
+    amount: Money  # what the line costs after its own discounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,7 @@ class BasketView:
     subtotal: Money
     discounts: tuple[tuple[str, str], ...]  # basket-level (满减, coupons) and the item-level total
     discount_total: Money
+    basket_discounts: tuple[tuple[str, str], ...]  # basket-level only: the basket's rows under the lines
     total: Money
     tax: Money  # VAT contained in the total, all rates
     member: MemberView | None
@@ -127,6 +128,10 @@ def snapshot(checkout: CheckoutService) -> BasketView:
         if not line.voided:
             count += 1 if weighed else line.quantity // 1000
         gross = p.gross if p else product.price_for(line.quantity, line.unit_price)
+        if line.fixed_amount is not None:
+            gross = line.fixed_amount
+        own = tuple(d for d in (p.discounts if p else ()) if d.source.is_item_level and d.amount.minor)
+        after_own = Money(gross.minor - sum(d.amount.minor for d in own), gross.currency)
         lines.append(
             LineView(
                 line_id=line.line_id,
@@ -134,30 +139,29 @@ def snapshot(checkout: CheckoutService) -> BasketView:
                 sku=product.sku,
                 quantity=f"{qty} kg" if weighed else qty,
                 unit_price=money(line.unit_price) + ("/kg" if weighed else ""),
-                gross=money(line.fixed_amount if line.fixed_amount is not None else gross),
-                net=money(p.net) if p else money(gross),
-                discounts=tuple(
-                    (d.name.get(language), money(-d.amount))
-                    for d in (p.discounts if p else ())
-                    if d.source.is_item_level and d.amount.minor
-                ),
+                gross=money(gross),
+                net=money(after_own),
+                discounts=tuple((d.name.get(language), money(-d.amount)) for d in own),
                 voided=line.voided,
                 weighed=weighed,
                 price_note=_("was {price}").format(price=money(line.override.original))
                 if line.override
                 else "",
-                amount=p.net if p else (line.fixed_amount if line.fixed_amount is not None else gross),
+                amount=after_own,
             )
         )
     item_level = Money(
         sum(d.amount.minor for d in pricing.discounts if d.source.is_item_level), pricing.total.currency
     )
+    basket_discounts = tuple(
+        (d.name.get(language), money(-d.amount))
+        for d in pricing.discounts
+        if d.source in (DiscountSource.BASKET_PROMOTION, DiscountSource.COUPON) and d.amount.minor
+    )
     discounts: list[tuple[str, str]] = []
     if item_level.minor:
         discounts.append((_("Item discounts"), money(-item_level)))
-    for d in pricing.discounts:
-        if d.source in (DiscountSource.BASKET_PROMOTION, DiscountSource.COUPON) and d.amount.minor:
-            discounts.append((d.name.get(language), money(-d.amount)))
+    discounts.extend(basket_discounts)
     member = None
     if basket.member is not None:
         tier = basket.tier.name.get(language) if basket.tier else ""
@@ -206,6 +210,7 @@ def snapshot(checkout: CheckoutService) -> BasketView:
         subtotal=pricing.subtotal,
         discounts=tuple(discounts),
         discount_total=pricing.discount_total,
+        basket_discounts=basket_discounts,
         total=pricing.total,
         tax=Money(sum(t.tax.minor for t in pricing.taxes), pricing.total.currency),
         member=member,
