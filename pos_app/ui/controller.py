@@ -43,6 +43,7 @@ class TillController(QObject):
     till_changed = Signal(object)  # TillSession | None
     sale_completed = Signal(object)  # CompletedSale
     search_results = Signal(str, list)  # query, [Product]
+    succeeded = Signal()  # an action the person took worked: older messages are out of date
     busy = Signal(bool)
 
     def __init__(self, terminal: Terminal, runner: TaskRunner, parent: QObject | None = None) -> None:
@@ -66,9 +67,13 @@ class TillController(QObject):
 
         return Op(self.runner, call)
 
-    def _after(self, callback: Callable[[Any], None] | None = None) -> Callable[[tuple[Any, Any]], None]:
+    def _after(
+        self, callback: Callable[[Any], None] | None = None, clears: bool = True
+    ) -> Callable[[tuple[Any, Any]], None]:
         def done(value: tuple[Any, BasketView | None]) -> None:
             result, view = value
+            if clears:
+                self.succeeded.emit()  # before the callback, whose own message is the new one
             if view is not None:
                 self._feed_display(self.view, view)
                 self.view = view
@@ -117,19 +122,22 @@ class TillController(QObject):
         then: Callable[[Any], None] | None = None,
         failed: Callable[[BaseException], None] | None = None,
         refresh: bool = True,
+        clears: bool = True,
         **kwargs: Any,
     ) -> None:
-        """Run a service call on the worker; ``then(result)`` on success, the error shown otherwise."""
+        """Run a service call on the worker; ``then(result)`` on success, the error shown otherwise.
+        A success clears the messages shown before it (``clears``; not for a refresh or a search)."""
 
         def on_failure(error: BaseException) -> None:
             self._fail(error)
             if failed is not None:
                 failed(error)
 
-        self._op(fn, *args, refresh=refresh, **kwargs).success(self._after(then)).failure(on_failure).run()
+        op = self._op(fn, *args, refresh=refresh, **kwargs)
+        op.success(self._after(then, clears)).failure(on_failure).run()
 
     def refresh(self) -> None:
-        self.run(lambda: None)
+        self.run(lambda: None, clears=False)
 
     # --- staff and till ---------------------------------------------------------------------------
     def sign_in(self, staff_id: int, pin: str, then: Callable[[StaffMember], None] | None = None) -> None:
@@ -223,7 +231,7 @@ class TillController(QObject):
             if serial == self._search_serial:
                 self.search_results.emit(query, products)
 
-        self.run(do, then=done, refresh=False)
+        self.run(do, then=done, refresh=False, clears=False)
 
     def add_product(self, product_id: int, quantity: int | None = None) -> None:
         self.run(self.terminal.checkout.add_product_id, product_id, quantity)

@@ -245,6 +245,7 @@ class SalePage(QWidget):
         controller.basket_changed.connect(self.render)
         controller.scanned.connect(self._scanned)
         controller.notice.connect(self.show_notice)
+        controller.succeeded.connect(self.message.fade)
         controller.search_results.connect(self._results)
         controller.sale_completed.connect(self._completed)
         self.retranslate()
