@@ -72,11 +72,12 @@ class CompletedRefund:
 @dataclass(frozen=True)
 class CompletedVoid:
     sale_id: str
-    receipt_no: str
+    receipt_no: str  # the void slip's own number
     document: ReceiptDocument
     job_id: int
     print_result: PrintResult | None
     warnings: tuple[str, ...] = ()
+    original_receipt_no: str = ""  # the sale that was voided
 
 
 class SalesService:
@@ -406,7 +407,7 @@ class SalesService:
         result, warnings = self.receipts.after_commit(
             job_id, cash=cash_back, print_receipt=print_receipt, print_later=print_later
         )
-        return CompletedVoid(sale_id, receipt_no, document, job_id, result, tuple(warnings))
+        return CompletedVoid(sale_id, receipt_no, document, job_id, result, tuple(warnings), sale.receipt_no)
 
     # --- shared -----------------------------------------------------------------------------------
     @staticmethod

@@ -470,7 +470,12 @@ class TillWindow(QMainWindow):
 
         def approved(approval: Any) -> None:
             def done(result: Any) -> None:
-                self.sale.show_notice(_("Sale {no} voided").format(no=result.receipt_no), "ok")
+                self.sale.show_notice(
+                    _("Sale {no} voided (void slip {slip})").format(
+                        no=result.original_receipt_no, slip=result.receipt_no
+                    ),
+                    "ok",
+                )
 
             self.controller.run(
                 sales.void_sale, self.controller.staff, receipt, approval, reason, then=done, refresh=False

@@ -289,7 +289,9 @@ def test_void_a_sale_from_the_menu(qtbot, window):
     qtbot.keyClicks(panel.reason, "customer changed mind")
     qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
     approve_as_supervisor(qtbot, window)
-    assert "voided" in window.sale.message.text()
+    # confirmed under the voided sale's number (the first of the day), with the slip's own
+    assert sold.receipt_no == "S001-T01-261123-0001"
+    assert window.sale.message.text() == ("Sale S001-T01-261123-0001 voided (void slip S001-T01-261123-0002)")
     assert window.terminal.till.totals().voids_count == 1
 
 
