@@ -128,6 +128,13 @@ SYNC_INTERVAL = ConfigVar(
     N_("Seconds between two syncs when nothing new happens"),
     validate=lambda v: 1 <= v <= 3600,
 )
+SYNC_HEARTBEAT = ConfigVar(
+    "sync.heartbeat_seconds",
+    5,
+    int,
+    N_("Seconds between two checks that the platform can still be reached (between syncs)"),
+    validate=lambda v: 1 <= v <= 300,
+)
 SYNC_PUSH_BATCH = ConfigVar(
     "sync.push_batch",
     500,

@@ -19,6 +19,13 @@ from a snapshot.
 Failures: no answer, a 5xx, an unreadable answer, a refusal, a full disk -- the cycle is retried
 forever with exponential backoff and full jitter (tenacity), capped at ``sync.max_backoff_seconds``;
 nothing is marked until the platform's answer has been read, so nothing is lost or counted twice.
+
+Heartbeat: a second thread of the engine (``sync-heartbeat``, with its own client) asks the
+platform's ``/health`` every ``sync.heartbeat_seconds`` with a short time-out. A lost platform is
+reported offline within about one heartbeat -- not at the next sync, up to ``sync.interval_seconds``
+later, nor when a cycle stuck on a dead connection times out; a platform that answers again ends the
+back-off and starts a cycle at once, so the backlog goes out without waiting. Neither thread is ever
+the GUI's: the window only hears ``sync_status``.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ log = logging.getLogger(__name__)
 
 STATUS_EVENT = "sync_status"
 MIN_BACKOFF_SECONDS = 0.5
+PROBE_TIMEOUT_SECONDS = 2.0  # a heartbeat that takes longer than this counts as "cannot be reached"
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class SyncEngine:
         client: CentralClient | None = None,
         interval: float | None = None,
         max_backoff: float | None = None,
+        heartbeat: float | None = None,
     ) -> None:
         self.settings = settings
         self.db = Database(db_path, migrate=False)
@@ -105,6 +114,7 @@ class SyncEngine:
         self.max_backoff = float(
             max_backoff if max_backoff is not None else settings.get(config.SYNC_MAX_BACKOFF)
         )
+        self.heartbeat = float(heartbeat if heartbeat is not None else settings.get(config.SYNC_HEARTBEAT))
         self._client = client
         self._identity: Identity | None = None
         self._lock = threading.Lock()
@@ -112,6 +122,9 @@ class SyncEngine:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._back_online = threading.Event()  # the heartbeat reached the platform during a back-off
+        self._status_lock = threading.Lock()
+        self._heart: threading.Thread | None = None
         self._unsubscribe = self.events.subscribe("outbox_appended", self._on_outbox_appended)
         self._status = SyncStatus(enrolled=False, online=False, backlog=0, quarantined=0)
         self._pulled_since_checkpoint = 0
@@ -126,19 +139,22 @@ class SyncEngine:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="sync-engine", daemon=False)
             self._thread.start()
+            self._heart = threading.Thread(target=self._beat, name="sync-heartbeat", daemon=False)
+            self._heart.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the thread and wait for it (a request in flight may take up to its time-out)."""
         with self._lock:
-            thread = self._thread
+            threads = [t for t in (self._thread, self._heart) if t is not None]
             self._stop.set()
             self._wake.set()
-        if thread is not None:
+            self._back_online.set()
+        for thread in threads:
             thread.join(timeout)
             if thread.is_alive():
-                log.warning("the sync thread did not stop within %s s", timeout)
+                log.warning("the %s thread did not stop within %s s", thread.name, timeout)
         with self._lock:
-            self._thread = None
+            self._thread = self._heart = None
 
     def close(self) -> None:
         self.stop()
@@ -187,8 +203,45 @@ class SyncEngine:
             self._wake.clear()
 
     def _sleep(self, seconds: float) -> None:
-        if self._stop.wait(seconds):
+        """Tenacity's back-off; ends early when the heartbeat finds the platform back."""
+        self._back_online.clear()
+        self._back_online.wait(seconds)
+        if self._stop.is_set():
             raise _Stopping
+
+    # --- the heartbeat ----------------------------------------------------------------------------
+    def _beat(self) -> None:
+        """The heartbeat's own thread, with its own client: a sync cycle stuck on a dead connection
+        (up to the client's time-out) never delays the news that the platform is gone."""
+        client: CentralClient | None = None
+        try:
+            while not self._stop.wait(self.heartbeat):
+                if client is None:
+                    client = self.make_client(timeout=min(PROBE_TIMEOUT_SECONDS, self.heartbeat))
+                    if client is None:
+                        continue  # not enrolled yet
+                self.probe(client)
+        finally:
+            if client is not None:
+                client.close()
+
+    def probe(self, client: CentralClient) -> bool:
+        """One heartbeat. Not reached: "offline" is published at once (with the waiting backlog).
+        Reached while the status says offline: the back-off ends and a cycle starts now."""
+        try:
+            client.health(timeout=min(PROBE_TIMEOUT_SECONDS, self.heartbeat))
+        except SyncError as exc:
+            with self._status_lock:
+                lost = self._status.online or self._status.last_error is None
+            if lost:
+                log.info("heartbeat: the platform cannot be reached: %s", exc)
+                self._refresh_counts()
+                self._publish(replace(self._status, online=False, last_error=describe(exc)))
+            return False
+        if not self._status.online:
+            self._back_online.set()
+            self._wake.set()
+        return True
 
     def _failed(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -428,8 +481,9 @@ class SyncEngine:
         self._status = replace(self._status, backlog=backlog, quarantined=quarantined)
 
     def _publish(self, status: SyncStatus) -> None:
-        self._status = status
-        self.events.publish(STATUS_EVENT, status=status)
+        with self._status_lock:  # the engine's thread and the heartbeat's both publish
+            self._status = status
+            self.events.publish(STATUS_EVENT, status=status)
 
 
 def _relaxed_durability(dbapi_connection, _record) -> None:

@@ -341,3 +341,36 @@ def test_a_broken_chain_is_quarantined(platform):
     with till.ctx.db.read() as conn:
         error = conn.execute(select(schema.outbox.c.error).where(schema.outbox.c.seq == seq + 1)).scalar_one()
     assert "broken chain" in error
+
+
+def test_the_heartbeat_reports_a_lost_platform_between_syncs_and_ends_the_back_off(platform):
+    """The engine's thread only: an hour between syncs and up to an hour of back-off, a 0.5 s
+    heartbeat. The status says "offline" within a heartbeat and its time-out of the line dropping,
+    and the backlog goes out within a heartbeat of the line coming back."""
+    proxy = FaultProxy(platform.central.port)
+    till = platform.new_till("t1", url=proxy.url)
+    statuses = []
+    till.ctx.events.subscribe("sync_status", lambda status: statuses.append((time.monotonic(), status)))
+    engine = till.engine
+    engine.interval, engine.max_backoff, engine.heartbeat = 3600.0, 3600.0, 0.5
+    try:
+        engine.start()
+        deadline = time.monotonic() + 10
+        while not (statuses and statuses[-1][1].online and statuses[-1][1].backlog == 0):
+            assert time.monotonic() < deadline, "the first cycle did not finish"
+            time.sleep(0.05)
+        proxy.set_mode("blackhole")
+        lost = time.monotonic()
+        while not (statuses and not statuses[-1][1].online):
+            assert time.monotonic() - lost < 5, "the heartbeat did not notice"
+            time.sleep(0.05)
+        assert statuses[-1][0] - lost < 2.5  # one heartbeat (0.5 s) + its time-out (0.5 s), with slack
+        till.sell([20])  # a sale while offline: it waits
+        proxy.set_mode("pass")
+        back = time.monotonic()
+        while platform.sale_count() < 1:
+            assert time.monotonic() - back < 5, "the back-off was not ended by the heartbeat"
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+        proxy.close()
