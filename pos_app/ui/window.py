@@ -232,16 +232,17 @@ class TillWindow(QMainWindow):
         state = self.sync_state
         backlog = state.get("backlog", 0)
         if state.get("online"):
-            text = _("Online") + (
-                " · " + _("{n} to sync").format(n=backlog) if backlog else " · " + _("synced")
-            )
+            text = "● " + _("Online") + " · "
+            text += _("{n} to sync").format(n=backlog) if backlog else _("synced")
             self.header.sync.setObjectName("statusOnline")
         else:
-            text = _("Offline") + (" · " + _("{n} waiting").format(n=backlog) if backlog else "")
+            # unmistakable at a glance: another sign, a red pill, and always what waits to be sent
+            text = "✕ " + _("Offline") + " · "
+            text += _("{n} waiting").format(n=backlog) if backlog else _("nothing waiting")
             self.header.sync.setObjectName("statusOffline")
         if state.get("quarantined"):
             text += " · " + _("{n} need attention").format(n=state["quarantined"])
-        self.header.sync.setText("● " + text)
+        self.header.sync.setText(text)
         self.header.sync.setToolTip(state.get("last_error") or "")
         self.header.sync.style().unpolish(self.header.sync)
         self.header.sync.style().polish(self.header.sync)
@@ -263,7 +264,8 @@ class TillWindow(QMainWindow):
         Op(self.runner, count).success(show).run()
 
     def _core_event(self, name: str, data: dict) -> None:
-        if name == "outbox_appended" and "status" not in self.sync_state:
+        if name == "outbox_appended":
+            # counted here too: offline, the engine is backing off and says nothing until it retries
             self.refresh_backlog()
         elif name == "sync_status":
             status = data.get("status")

@@ -4,6 +4,8 @@ completes like any other, the header says it waits, and it reaches the platform 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
@@ -47,8 +49,11 @@ def synced(qtbot, window, central, proxy):
     enrol(terminal.settings, terminal.ctx.db, proxy.url, central.enrolment_code("T01"))
     terminal.ctx.events.publish("reference_data_changed")  # the platform's keys
     start_sync(terminal)
-    qtbot.waitUntil(lambda: header(window).startswith("● Online"), timeout=20_000)
+    qtbot.waitUntil(lambda: header(window).startswith(ONLINE), timeout=20_000)
     return window
+
+
+ONLINE, OFFLINE = "● Online", "✕ Offline"
 
 
 def header(window) -> str:
@@ -84,7 +89,7 @@ def test_a_sale_while_the_platform_is_unreachable_is_synced_when_it_is_back(qtbo
 
     # the cashier sees the terminal is offline and that events wait, without being interrupted
     qtbot.waitUntil(
-        lambda: header(window).startswith("● Offline") and "waiting" in header(window), timeout=20_000
+        lambda: header(window).startswith(OFFLINE) and "waiting" in header(window), timeout=20_000
     )
     with window.terminal.ctx.db.read() as conn:
         assert ledger.backlog(conn) > 0
@@ -106,3 +111,53 @@ def test_a_sale_while_the_platform_is_unreachable_is_synced_when_it_is_back(qtbo
         assert conn.execute(select(func.count()).select_from(Sale.__table__)).scalar_one() == 1
     with window.terminal.ctx.db.read() as conn:
         assert ledger.backlog(conn) == 0
+
+
+class TestHeartbeat:
+    """Nothing is sold and the next sync is an hour away: only the heartbeat can notice."""
+
+    @pytest.fixture
+    def device_settings(self):
+        return {config.SYNC_INTERVAL: 3600, config.SYNC_MAX_BACKOFF: 3600, config.SYNC_HEARTBEAT: 1}
+
+    def test_a_lost_platform_shows_offline_within_seconds_and_back_online(self, qtbot, synced, proxy):
+        from PySide6.QtGui import QPalette
+
+        window = synced
+        label = window.header.sync
+        online_colour = label.palette().color(QPalette.ColorRole.WindowText).name()
+        proxy.set_mode("blackhole")  # the line drops: connections hang, nothing answers
+        lost = time.monotonic()
+        qtbot.waitUntil(lambda: header(window).startswith(OFFLINE), timeout=10_000)
+        # one heartbeat (1 s) and its time-out (1 s here), not the hour until the next sync
+        assert time.monotonic() - lost < 6
+        assert header(window) == "✕ Offline · nothing waiting"
+        assert online_colour == "#86efac"
+        assert label.palette().color(QPalette.ColorRole.WindowText).name() == "#ffffff"
+        assert label.palette().color(QPalette.ColorRole.Window).name() == "#b91c1c"
+        proxy.set_mode("pass")
+        back = time.monotonic()
+        qtbot.waitUntil(lambda: header(window) == "● Online · synced", timeout=10_000)
+        assert time.monotonic() - back < 6  # the back-off (up to an hour) ended at the next heartbeat
+
+    def test_an_offline_pickup_handover_shows_what_waits(self, qtbot, synced, proxy):
+        from pos_app.ui.backoffice import PickupPanel
+
+        window = synced
+        sign_in(qtbot, window)
+        open_till(qtbot, window)
+        window.terminal.sync.wake()
+        qtbot.waitUntil(lambda: header(window) == "● Online · synced", timeout=10_000)
+        proxy.set_mode("refuse")
+        qtbot.waitUntil(lambda: header(window) == "✕ Offline · nothing waiting", timeout=10_000)
+        qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F9)
+        panel = window.sale.full_panel
+        assert isinstance(panel, PickupPanel)
+        qtbot.keyClicks(panel.code, window.terminal.demo.pickup_code)
+        qtbot.keyClick(panel.code, "\r")
+        settle(qtbot, window)
+        assert "as last synced (offline)" in panel.summary.text()
+        qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
+        settle(qtbot, window)
+        assert "handed over" in window.sale.message.text()
+        qtbot.waitUntil(lambda: header(window) == "✕ Offline · 1 waiting", timeout=5_000)
