@@ -98,12 +98,23 @@ class Database:
 
     # --- transactions -----------------------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction (BEGIN IMMEDIATE); commits on success, rolls back on any exception."""
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE); commits on success, rolls back on any exception.
+
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL`` for this one
+        transaction): it survives the program crashing or being killed, not a power cut -- for state
+        that is cheap to lose and written often (the basket being rung up, before any money)."""
         with self.engine.connect() as raw:
             conn = raw.execution_options(pos_write=True)
-            with conn.begin():
-                yield conn
+            dbapi = raw.connection.dbapi_connection
+            if not durable:
+                dbapi.execute("PRAGMA synchronous = NORMAL")  # autocommit mode: outside any transaction
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if not durable:
+                    dbapi.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

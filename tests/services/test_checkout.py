@@ -351,3 +351,16 @@ def test_cash_far_above_the_due_needs_the_cashiers_confirmation(terminal, open_t
     assert refused.value.code == "confirm_cash" and co.payment.tenders == []
     tender = co.pay_cash(due + Money.of("100.01"), confirmed=True)
     assert tender.change == Money.of("100.01")
+
+
+def test_a_basket_being_rung_up_comes_back_after_a_restart_with_its_owner(terminal, open_till, cashier):
+    co = terminal.checkout
+    for code in barcodes(terminal, 1, 2):
+        co.scan(code)
+    co.void_line(co.basket.lines[0].line_id)
+    total = co.pricing().total
+    fresh = CheckoutService(terminal.ctx, terminal.till)
+    signed = fresh.sign_in(cashier)
+    assert signed.restored and signed.notes == ()
+    assert [ln.voided for ln in fresh.basket.lines] == [True, False]
+    assert fresh.pricing().total == total and fresh.sale.owner.staff_id == cashier.id

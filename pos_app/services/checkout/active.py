@@ -1,5 +1,6 @@
-"""The basket kept on disk: while money is involved (``active_basket``, so a crash between a card
-approval and the completion loses nothing) and while it is parked (``held_basket``, by hold/recall).
+"""The basket kept on disk: the sale in progress (``active_basket``: a crash or a power cut between a
+card approval and the completion loses nothing, and a crash while ringing up loses no line) and the
+baskets parked (``held_basket``, by hold/recall).
 
 Threading: used on the checkout's thread only.
 """
@@ -19,7 +20,7 @@ from pos_app.domain.pricing import Coupon, Offer
 from pos_app.domain.tenders import Payment
 from pos_app.domain.text import Text
 from pos_app.services.checkout.reference import ReferenceData
-from pos_app.services.checkout.sale import SaleInProgress
+from pos_app.services.checkout.sale import SaleInProgress, SaleOwner
 from pos_app.services.context import TerminalContext
 
 
@@ -90,28 +91,48 @@ def restore_basket(ctx: TerminalContext, reference: ReferenceData, state: dict) 
 
 
 class ActiveBasket:
-    """The sale in progress, kept durably while tenders are on it or a charge waits for its answer."""
+    """The sale in progress, kept on disk after every change.
+
+    With money on it (tenders, or a charge waiting for its answer) each write waits for the disk
+    (a power cut loses nothing); before any money it does not (``durable=False``: a crash of the
+    program loses nothing, a power cut may lose the last lines, and ringing up stays as fast). An
+    empty basket with no money is not kept."""
 
     def __init__(self, ctx: TerminalContext, sale: SaleInProgress) -> None:
         self.ctx = ctx
         self.sale = sale
+        self._kept_version = sale.version
+        self._on_disk = True  # until known otherwise: a basket from an earlier run may be there
+
+    def keep(self, cashier_id: int | None = None, cashier_name: str = "") -> None:
+        """After a change to the basket: write it if it changed since it was last written. A basket
+        that has just got its first line becomes the signed-in cashier's."""
+        sale = self.sale
+        if not sale.basket.is_empty and sale.owner is None and cashier_id is not None:
+            sale.owner = SaleOwner(cashier_id, cashier_name)
+        if sale.version == self._kept_version:
+            return
+        self.save()
 
     def save(self) -> None:
-        """Keep the basket durably while money is involved (tenders, or a charge waiting for its
-        answer); once neither is left, forget it, so a basket nobody paid for never comes back."""
         sale = self.sale
-        if not (sale.payment is not None and sale.payment.tenders) and sale.pending_charge is None:
-            self.forget()
+        self._kept_version = sale.version
+        money = (sale.payment is not None and bool(sale.payment.tenders)) or sale.pending_charge is not None
+        if sale.basket.is_empty and not money:
+            if self._on_disk:
+                self.forget(durable=False)
             return
+        owner = sale.owner
         data = json.dumps(
             {
                 "basket": basket_state(sale.basket),
                 "payment": sale.payment.to_dict() if sale.payment else None,
                 "pending_charge": sale.pending_charge,
+                "owner": None if owner is None else [owner.staff_id, owner.name],
             }
         )
         at = self.ctx.clock.utc_iso()
-        with self.ctx.db.write() as conn:
+        with self.ctx.db.write(durable=money) as conn:
             stmt = sqlite_insert(schema.active_basket).values(
                 terminal_code=self.ctx.terminal_code, data=data, updated_at=at
             )
@@ -121,13 +142,20 @@ class ActiveBasket:
                     set_={"data": data, "updated_at": at},
                 )
             )
+        self._on_disk = True
 
-    def forget(self) -> None:
-        with self.ctx.db.write() as conn:
+    def forget(self, *, durable: bool = True) -> None:
+        with self.ctx.db.write(durable=durable) as conn:
             conn.execute(delete_statement(self.ctx.terminal_code))
+        self._on_disk = False
+
+    def forgotten(self) -> None:
+        """The sale's own transaction deleted the basket on disk (it is completed)."""
+        self._on_disk = False
+        self._kept_version = self.sale.version
 
     def restore(self) -> bool:
-        """Bring back a basket whose payment was in progress when the program stopped."""
+        """Bring back the sale that was in progress when the program stopped (rung up, or paying)."""
         with self.ctx.db.read() as conn:
             raw = conn.execute(
                 select(schema.active_basket.c.data).where(
@@ -135,6 +163,7 @@ class ActiveBasket:
                 )
             ).scalar()
         if raw is None:
+            self._on_disk = False
             return False
         state = json.loads(raw)
         sale = self.sale
@@ -143,7 +172,11 @@ class ActiveBasket:
             None if state["payment"] is None else Payment.from_dict(state["payment"], self.ctx.currency)
         )
         sale.pending_charge = state.get("pending_charge")
+        owner = state.get("owner")
+        sale.owner = None if not owner else SaleOwner(int(owner[0]), str(owner[1]))
         sale.forget_pricing()
+        sale.version += 1
+        self._kept_version = sale.version
         return True
 
 

@@ -11,7 +11,6 @@ import json
 from sqlalchemy import delete, select
 
 from pos_app.db import schema
-from pos_app.domain.basket import Basket
 from pos_app.domain.errors import DomainError
 from pos_app.domain.money import Money
 from pos_app.i18n import _
@@ -20,6 +19,8 @@ from pos_app.services.checkout.members import Members
 from pos_app.services.checkout.policy import Action, Seller
 from pos_app.services.checkout.sale import SaleInProgress
 from pos_app.services.context import TerminalContext
+
+MAX_LABEL = 40  # characters of a held sale's note
 
 
 class HoldRecall:
@@ -30,32 +31,50 @@ class HoldRecall:
         self.members = members
 
     def hold(self, label: str = "") -> str:
-        """Park the basket (the customer fetches something) and start a new one."""
+        """Park the basket (the customer fetches something) and start a new one; ``label`` is the
+        cashier's note (the customer's name, "fetching milk") shown in the list of held sales."""
         cashier = self.seller.require_cashier()
         self.seller.require(Action.HOLD_RECALL)
+        if self.sale.basket.is_empty:
+            raise DomainError(_("The basket is empty"), code="empty")
+        return self.park(cashier.id, label.strip()[:MAX_LABEL])
+
+    def park(self, staff_id: int, label: str, *, for_owner: bool = False) -> str:
+        """Put the basket on hold under ``staff_id``. ``for_owner``: parked because someone else
+        signed in at a locked till; it comes back by itself when its owner signs in again."""
         sale = self.sale
         sale.require_no_tenders()
-        if sale.basket.is_empty:
-            raise DomainError(_("The basket is empty"), code="empty")
         held_id = sale.basket.id
+        state = basket_state(sale.basket)
+        state["parked_for_owner"] = for_owner
         with self.ctx.db.write() as conn:
             conn.execute(
                 schema.held_basket.insert().values(
                     id=held_id,
-                    staff_id=cashier.id,
+                    staff_id=staff_id,
                     label=label,
                     line_count=len(sale.basket.active_lines),
                     total=sale.pricing().total.minor,
-                    data=json.dumps(basket_state(sale.basket)),
+                    data=json.dumps(state),
                     created_at=self.ctx.clock.utc_iso(),
                 )
             )
         sale.release_reservations()
         # the notes of the held coupons stay: the recalled basket shows them again
-        sale.basket = Basket(self.ctx.currency)
-        sale.payment = None
-        sale.changed()
+        notes = dict(sale.coupon_notes)
+        sale.clear()
+        sale.coupon_notes.update(notes)
         return held_id
+
+    def parked_for(self, staff_id: int) -> str | None:
+        """The latest basket parked for ``staff_id`` when someone else took the till, if any."""
+        with self.ctx.db.read() as conn:
+            rows = conn.execute(
+                select(schema.held_basket.c.id, schema.held_basket.c.data)
+                .where(schema.held_basket.c.staff_id == staff_id)
+                .order_by(schema.held_basket.c.created_at.desc())
+            ).all()
+        return next((r.id for r in rows if json.loads(r.data).get("parked_for_owner")), None)
 
     def held_baskets(self) -> list[dict]:
         with self.ctx.db.read() as conn:

@@ -19,6 +19,14 @@ from pos_app.services.context import TerminalContext
 
 
 @dataclass(frozen=True, slots=True)
+class SaleOwner:
+    """The cashier whose sale it is (who rang it up): only they carry on with it, or a supervisor."""
+
+    staff_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class CouponNote:
     """What the screen says beside a coupon (the offline cap), and whether the platform reserved it."""
 
@@ -36,6 +44,8 @@ class SaleInProgress:
         # active_basket with the tenders, so the charge is never lost and never made twice.
         self.pending_charge: dict | None = None
         self.coupon_notes: dict[int, CouponNote] = {}
+        self.owner: SaleOwner | None = None
+        self.version = 0  # counts the changes, so the basket on disk is written only when it changed
         self._pricing: Pricing | None = None
 
     def pricing(self) -> Pricing:
@@ -48,6 +58,7 @@ class SaleInProgress:
 
     def changed(self) -> None:
         """The basket changed: price it again; a payment with nothing paid yet starts again too."""
+        self.version += 1
         self._pricing = None
         if self.payment is not None and not self.payment.tenders:
             self.payment = None
@@ -70,6 +81,8 @@ class SaleInProgress:
 
     def clear(self) -> None:
         """An empty basket and no payment (after a sale, a hold, or starting again)."""
+        self.version += 1
+        self.owner = None
         self.basket = Basket(self.ctx.currency)
         self.payment = None
         self._pricing = None

@@ -8,6 +8,10 @@ UI's database worker); it is not safe to call concurrently.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from pos_app.domain.barcodes import ProductCode, ScanEvent, ScanSource, Symbology
 from pos_app.domain.basket import Basket, BasketLine
 from pos_app.domain.catalog import Product
@@ -29,11 +33,28 @@ from pos_app.services.checkout.receipt import store_header
 from pos_app.services.checkout.reference import ReferenceData
 from pos_app.services.checkout.sale import SaleInProgress
 from pos_app.services.checkout.scan import Scanning, ScanOutcome
+from pos_app.services.checkout.takeover import CashierChange, SignedIn
 from pos_app.services.checkout.tenders import Tenders
 from pos_app.services.context import TerminalContext
 from pos_app.services.receipts import ReceiptService
 from pos_app.services.scanning import CouponScan
 from pos_app.services.till import TillService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _kept(method: F) -> F:
+    """A call that may change the basket: the basket on disk follows it (even when it fails half-way,
+    the basket as it is now is what a restart brings back)."""
+
+    @functools.wraps(method)
+    def call(self: CheckoutService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._keep()
+
+    return call  # type: ignore[return-value]
 
 
 class CheckoutService:
@@ -53,6 +74,7 @@ class CheckoutService:
         self.points = Points(ctx, self.sale, self.tenders)
         self.holds = HoldRecall(ctx, self.sale, self.seller, self.members)
         self.completion = Completion(ctx, till, self.sale, self.seller, self.receipts)
+        self.cashier_change = CashierChange(self.sale, self.seller, self.active, self.holds)
         ctx.events.subscribe("reference_data_changed", self._forget_reference_data)
 
     def _forget_reference_data(self, **_: object) -> None:
@@ -74,6 +96,15 @@ class CheckoutService:
 
     def set_cashier(self, staff: StaffMember | None) -> None:
         self.seller.cashier = staff
+
+    def sign_in(self, staff: StaffMember) -> SignedIn:
+        """``staff`` signed in at this till: their sale comes back (from disk after a restart, or
+        parked for them); someone else's is parked for its owner, or refused if money is on it."""
+        return self.cashier_change.sign_in(staff)
+
+    def _keep(self) -> None:
+        cashier = self.seller.cashier
+        self.active.keep(cashier.id if cashier else None, cashier.name if cashier else "")
 
     @property
     def basket(self) -> Basket:
@@ -104,58 +135,72 @@ class CheckoutService:
         return store_header(self.ctx.settings)
 
     # --- scanning and the basket ------------------------------------------------------------------
+    @_kept
     def scan(
         self, text: str, symbology: Symbology | None = None, source: ScanSource = ScanSource.MANUAL
     ) -> ScanOutcome:
         return self.scanning.scan(text, symbology, source)
 
+    @_kept
     def handle_scan(self, event: ScanEvent) -> ScanOutcome:
         return self.scanning.handle_scan(event)
 
     def find_product(self, code: ProductCode) -> Product | None:
         return self.scanning.find_product(code)
 
+    @_kept
     def add_product(
         self, product: Product, quantity: int | None = None, *, code: ProductCode | None = None
     ) -> BasketLine:
         return self.editor.add_product(product, quantity, code=code)
 
+    @_kept
     def add_product_id(self, product_id: int, quantity: int | None = None) -> BasketLine:
         return self.editor.add_product_id(product_id, quantity)
 
+    @_kept
     def set_quantity(self, line_id: int, quantity: int) -> BasketLine:
         return self.editor.set_quantity(line_id, quantity)
 
+    @_kept
     def void_line(self, line_id: int) -> BasketLine:
         return self.editor.void_line(line_id)
 
+    @_kept
     def override_price(
         self, line_id: int, new_price: Money, approval: Approval, reason: str = ""
     ) -> BasketLine:
         return self.editor.override_price(line_id, new_price, approval, reason)
 
+    @_kept
     def new_basket(self) -> None:
         self.editor.new_basket()
 
+    @_kept
     def cancel_basket(self, reason: str = "") -> None:
         self.editor.cancel_basket(reason)
 
     # --- member and coupons -----------------------------------------------------------------------
+    @_kept
     def set_member(self, member_id: int) -> Member:
         return self.members.set_member(member_id)
 
+    @_kept
     def set_member_by_phone(self, phone: str) -> Member:
         return self.members.set_member_by_phone(phone)
 
+    @_kept
     def clear_member(self) -> None:
         self.members.clear_member()
 
+    @_kept
     def apply_coupon(self, scan: CouponScan) -> CouponOutcome:
         return self.coupons.apply_coupon(scan)
 
     def coupon_message(self, coupon_id: int) -> str:
         return self.coupons.coupon_message(coupon_id)
 
+    @_kept
     def remove_coupon(self, coupon_id: int) -> None:
         self.coupons.remove_coupon(coupon_id)
 
@@ -191,15 +236,19 @@ class CheckoutService:
     def restore_active(self) -> bool:
         return self.active.restore()
 
+    @_kept
     def hold(self, label: str = "") -> str:
         return self.holds.hold(label)
 
     def held_baskets(self) -> list[dict]:
         return self.holds.held_baskets()
 
+    @_kept
     def recall(self, held_id: str) -> None:
         self.holds.recall(held_id)
 
     # --- completing the sale ----------------------------------------------------------------------
     def complete(self, *, print_receipt: bool = True, print_later: bool = False) -> CompletedSale:
-        return self.completion.complete(print_receipt=print_receipt, print_later=print_later)
+        sale = self.completion.complete(print_receipt=print_receipt, print_later=print_later)
+        self.active.forgotten()  # the sale's transaction deleted it
+        return sale
