@@ -42,6 +42,7 @@ class Permission(StrEnum):
     DAY_REPORT = "day_report"
     EXPECTED_CASH = "expected_cash"  # see what the drawer should hold (a cashier counts blind)
     DEVICE_SETTINGS = "device_settings"  # the till's devices and store options
+    TAKE_OVER_SALE = "take_over_sale"  # another cashier's sale with a payment under way
 
 
 #: The least role that holds each permission.
@@ -60,6 +61,7 @@ REQUIRED_ROLE: dict[Permission, Role] = {
     Permission.DAY_REPORT: Role.MANAGER,
     Permission.EXPECTED_CASH: Role.SUPERVISOR,
     Permission.DEVICE_SETTINGS: Role.SUPERVISOR,
+    Permission.TAKE_OVER_SALE: Role.SUPERVISOR,
 }
 
 _PERMISSION_LABELS = {
@@ -77,6 +79,7 @@ _PERMISSION_LABELS = {
     Permission.DAY_REPORT: N_("see the day report"),
     Permission.EXPECTED_CASH: N_("see the expected cash"),
     Permission.DEVICE_SETTINGS: N_("change the till's devices and options"),
+    Permission.TAKE_OVER_SALE: N_("take over another cashier's sale"),
 }
 
 

@@ -148,17 +148,25 @@ class TillController(QObject):
             if then:
                 then(staff)
 
-        def do() -> StaffMember:
+        def do() -> tuple[StaffMember, Any]:
             staff = self.terminal.staff.sign_in(staff_id, pin)
-            self.terminal.checkout.set_cashier(staff)
-            if self.terminal.checkout.basket.is_empty and self.terminal.checkout.restore_active():
+            # whose sale it is: theirs comes back; another cashier's is parked for them (or refused)
+            signed_in = self.terminal.checkout.sign_in(staff)
+            outcome = None
+            if signed_in.restored:
                 # a payment was in progress when the till stopped: settle a charge left unanswered
                 outcome = self.terminal.payments.recover()
-                if outcome is not None:
-                    self.notice.emit(outcome.message, "ok" if outcome.paid else "warn")
-            return staff
+            return staff, (signed_in.notes, outcome)
 
-        self.run(do, then=signed)
+        def done(result: tuple[StaffMember, Any]) -> None:
+            staff, (notes, outcome) = result
+            signed(staff)
+            for note in notes:
+                self.notice.emit(note, "info")
+            if outcome is not None:
+                self.notice.emit(outcome.message, "ok" if outcome.paid else "warn")
+
+        self.run(do, then=done)
 
     def sign_out(self) -> None:
         def do() -> None:
@@ -185,7 +193,7 @@ class TillController(QObject):
             self.till = session
             self.till_changed.emit(session)
 
-        self.run(self.terminal.till.current, then=loaded)
+        self.run(self.terminal.till.current, then=loaded, clears=False)
 
     def open_till(self, amount: Money, then: Callable[[Any], None] | None = None) -> None:
         def opened(session: Any) -> None:
