@@ -99,7 +99,7 @@ class State:
                 void_ids.add(p.sale_id)
             elif isinstance(p, payloads.RefundIssued):
                 sale_refs.add(p.sale_id)
-            elif isinstance(p, payloads.PickupHandedOver):
+            elif isinstance(p, payloads.PickupHandedOver | payloads.PickupMarkedReady):
                 pickup_ids.add(p.order_id)
             if c.envelope and c.envelope.till_session_id:
                 session_ids.add(c.envelope.till_session_id)
@@ -456,6 +456,30 @@ def _pickup_handed_over(a: Applying, p: payloads.PickupHandedOver) -> None:
     a.fx.pickups_changed.add(p.order_id)
 
 
+def _pickup_marked_ready(a: Applying, p: payloads.PickupMarkedReady) -> None:
+    """Paid and prepared in the store: ready for pickup. Ready already, or handed over (another till
+    was quicker): nothing to do. Cancelled online or not paid: the order stays as it is, and the
+    manager sees why the store prepared it."""
+    order = a.state.pickups.get(p.order_id)
+    day = p.business_day
+    if order is None:
+        a.exception(Kind.PICKUP_UNKNOWN, str(p.order_id), {"order_id": p.order_id}, day)
+        return
+    status = order["status"]
+    if status in ("ready", "handed_over"):
+        return
+    if status == "cancelled" or not order["paid"]:
+        a.exception(
+            Kind.PICKUP_READY_CONFLICT,
+            str(p.order_id),
+            {"order_id": p.order_id, "status": status, "paid": order["paid"], "offline": p.offline},
+            day,
+        )
+        return
+    order.update(status="ready", updated_at=a.now_iso)
+    a.fx.pickups_changed.add(p.order_id)
+
+
 def _till_session_opened(a: Applying, p: payloads.TillSessionOpened) -> None:
     if p.till_session_id in a.state.sessions:
         return
@@ -509,6 +533,7 @@ HANDLERS: dict[type, Callable[[Applying, Any], None]] = {
     payloads.RefundIssued: _refund_issued,
     payloads.StockAdjusted: _stock_adjusted,
     payloads.PickupHandedOver: _pickup_handed_over,
+    payloads.PickupMarkedReady: _pickup_marked_ready,
     payloads.TillSessionOpened: _till_session_opened,
     payloads.CashMoved: _cash_moved,
     payloads.TillSessionClosed: _till_session_closed,

@@ -28,6 +28,7 @@ class Kind:
     PICKUP_NOT_READY_HANDED_OVER = "pickup_not_ready_handed_over"
     PICKUP_HANDED_OVER_TWICE = "pickup_handed_over_twice"
     PICKUP_UNKNOWN = "pickup_unknown"
+    PICKUP_READY_CONFLICT = "pickup_ready_conflict"  # marked ready in store, but cancelled or unpaid
     DUPLICATE_SALE = "duplicate_sale"
     UNKNOWN_SALE = "unknown_sale"
 

@@ -25,6 +25,7 @@ class EventType(StrEnum):
     REFUND_ISSUED = "RefundIssued"
     STOCK_ADJUSTED = "StockAdjusted"
     PICKUP_HANDED_OVER = "PickupHandedOver"
+    PICKUP_MARKED_READY = "PickupMarkedReady"
     TILL_SESSION_OPENED = "TillSessionOpened"
     CASH_MOVED = "CashMoved"
     TILL_SESSION_CLOSED = "TillSessionClosed"

@@ -133,6 +133,15 @@ class PickupHandedOver(_Model):
     offline: bool = False
 
 
+class PickupMarkedReady(_Model):
+    """Staff in the store finished preparing a paid online order: it is ready for pickup."""
+
+    order_id: Int
+    business_day: str = Field(min_length=10, max_length=10)
+    staff_id: Int
+    offline: bool = False
+
+
 class TillSessionOpened(_Model):
     till_session_id: str
     terminal_code: str
@@ -178,6 +187,7 @@ PAYLOADS: dict[str, type[_Model]] = {
     EventType.SALE_VOIDED: SaleVoided,
     EventType.STOCK_ADJUSTED: StockAdjusted,
     EventType.PICKUP_HANDED_OVER: PickupHandedOver,
+    EventType.PICKUP_MARKED_READY: PickupMarkedReady,
     EventType.TILL_SESSION_OPENED: TillSessionOpened,
     EventType.CASH_MOVED: CashMoved,
     EventType.TILL_SESSION_CLOSED: TillSessionClosed,
