@@ -1,6 +1,8 @@
-"""Handing over online orders picked up in store.
+"""Preparing and handing over online orders picked up in store.
 
-The order must be paid and ready. When the platform answers quickly its word is final (a cancelled
+Staff prepare a paid order in the store and mark it ready at the till (``PickupMarkedReady``, which
+syncs: the platform's order, and every other till, say "ready" too). To be handed over the order must
+be paid and ready. When the platform answers quickly its word is final (a cancelled
 order is refused); offline, only an order pulled as paid and ready is handed over, and a late online
 cancel then surfaces as an exception at reconciliation -- the handover wins, as the customer has the
 goods.
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pos_app.db import schema
 from pos_app.domain.errors import DomainError
@@ -91,7 +93,11 @@ class PickupService:
         status, paid, checked = row.status, bool(row.paid), False
         online = self.ctx.online.pickup_status(row.id)
         if online is not None:
-            status, paid, checked = online.get("status", status), bool(online.get("paid", paid)), True
+            answer = online.get("status", status)
+            # marked ready here and not sent yet: the platform still says "paid" (never back from ready)
+            if not (answer == "paid" and status == "ready"):
+                status = answer
+            paid, checked = bool(online.get("paid", paid)), True
         cur = self.ctx.currency
         lines = tuple(
             PickupLine(
@@ -106,6 +112,49 @@ class PickupService:
         return PickupOrder(
             row.id, row.code, status, paid, row.customer_masked, lines, Money(row.total, cur), handed, checked
         )
+
+    def mark_ready(self, staff: StaffMember, order_id: int) -> PickupOrder:
+        """The order is prepared: ready for pickup here and, once synced, everywhere. Only a paid
+        order being prepared; one that is ready already is left as it is."""
+        staff.require(Permission.SELL)
+        order = self.find(order_id=order_id)
+        if order.handed_over_here or order.status == "handed_over":
+            raise DomainError(_("This order was already picked up"), code="handed_over")
+        if order.status == "cancelled":
+            raise DomainError(_("This order was cancelled online. Do not hand it over."), code="cancelled")
+        if not order.paid:
+            raise DomainError(_("This order is not paid yet"), code="unpaid")
+        if order.status == "ready":
+            return order
+        at = self.ctx.clock.utc_iso()
+        with self.ctx.db.write() as conn:
+            session = self.till.require_open(conn)
+            record(
+                conn,
+                event_type=EventType.PICKUP_MARKED_READY,
+                payload={
+                    "order_id": order_id,
+                    "store_code": self.ctx.store_code,
+                    "terminal_code": self.ctx.terminal_code,
+                    "business_day": session.business_day,
+                    "staff_id": staff.id,
+                    "offline": not order.checked_online,
+                },
+                till_session_id=session.id,
+                staff_id=staff.id,
+                ref=str(order_id),
+                amount=0,
+                at=at,
+                device_id=self.ctx.device_id,
+            )
+            # the order's version stays: the platform's next version of it (ready) replaces this row
+            conn.execute(
+                update(schema.pickup_order)
+                .where(schema.pickup_order.c.id == order_id)
+                .values(status="ready", updated_at=at)
+            )
+        self.ctx.events.publish("outbox_appended")
+        return self.find(order_id=order_id)
 
     def handover(self, staff: StaffMember, order_id: int) -> PickupOrder:
         staff.require(Permission.SELL)

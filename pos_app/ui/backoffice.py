@@ -50,6 +50,7 @@ class PickupPanel(Panel):
 
     find = Signal(str)
     hand_over = Signal(int)
+    mark_ready = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Online order pickup"), parent)
@@ -75,6 +76,10 @@ class PickupPanel(Panel):
         self.body.addWidget(self.keypad)
         self.primary.setText(_("Hand over"))
         self.primary.setEnabled(False)
+        # staff prepare a paid order in the store, then say so here (it syncs to the platform)
+        self.ready_button = button(_("Mark ready"), "success", self._mark_ready)
+        self.ready_button.hide()
+        self.buttons.insertWidget(1, self.ready_button)
         self.initial_focus = self.code
         self.accepted.connect(self._hand_over)
 
@@ -95,7 +100,7 @@ class PickupPanel(Panel):
         self.summary.setText(
             _("Order {id} · {customer} · {status} ({where}) · {total}").format(
                 id=order.id,
-                customer=order.customer_masked,
+                customer=order.customer_masked or _("guest (no member account)"),
                 status=status,
                 where=where,
                 total=money(order.total),
@@ -111,11 +116,15 @@ class PickupPanel(Panel):
             amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.lines.setItem(row, 2, amount)
         ready = order.status == "ready" and order.paid and not order.handed_over_here
+        preparing = order.status == "paid" and order.paid and not order.handed_over_here
         self.primary.setEnabled(ready)
+        self.ready_button.setVisible(preparing)
         if order.handed_over_here or order.status == "handed_over":
             self.fail(_("This order was already picked up"))
         elif order.status == "cancelled":
             self.fail(_("This order was cancelled online. Do not hand it over."))
+        elif preparing:
+            self.fail(_("Being prepared: when its goods are packed, mark it ready, then hand it over."))
         elif not ready:
             self.fail(_("This order is not ready for pickup yet"))
         else:
@@ -124,6 +133,10 @@ class PickupPanel(Panel):
     def _hand_over(self) -> None:
         if self.order is not None:
             self.hand_over.emit(self.order.id)
+
+    def _mark_ready(self) -> None:
+        if self.order is not None:
+            self.mark_ready.emit(self.order.id)
 
 
 class ReturnPanel(Panel):

@@ -168,6 +168,7 @@ class Panel(QFrame):
         row.addWidget(self.secondary)
         row.addWidget(self.primary)
         outer.addLayout(row)
+        self.buttons = row  # a panel with a third action puts it between the two
         QShortcut(
             QKeySequence(Qt.Key.Key_Escape),
             self,

@@ -390,8 +390,16 @@ class TillWindow(QMainWindow):
 
             self.controller.run(pickup.handover, self.controller.staff, oid, then=done, refresh=False)
 
+        def mark_ready(oid: int) -> None:
+            def done(order: Any) -> None:
+                panel.show_order(order)
+                self.sale.show_notice(_("Order {id} is ready for pickup").format(id=order.id), "ok")
+
+            self.controller.run(pickup.mark_ready, self.controller.staff, oid, then=done, refresh=False)
+
         panel.find.connect(find)
         panel.hand_over.connect(hand_over)
+        panel.mark_ready.connect(mark_ready)
         panel.scanned_text = lambda text: self._pickup_scanned(panel, text)
         self.sale.open_full(panel)
         if order_id:

@@ -161,3 +161,46 @@ class TestHeartbeat:
         settle(qtbot, window)
         assert "handed over" in window.sale.message.text()
         qtbot.waitUntil(lambda: header(window) == "✕ Offline · 1 waiting", timeout=5_000)
+
+
+def test_an_online_order_prepared_in_store_is_marked_ready_and_handed_over(qtbot, synced, central):
+    """As the README plays it: a paid order made with pos-central arrives "being prepared"."""
+    from pos_app.ui.backoffice import PickupPanel
+
+    window = synced
+    admin = central.admin
+    order_id, code = admin.create_pickup_order("S001", [(49, 2000), (51, 1000)], paid=True)
+    sign_in(qtbot, window)
+    open_till(qtbot, window)
+    window.terminal.sync.wake()
+    qtbot.waitUntil(lambda: _pulled(window, order_id), timeout=20_000)
+    qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F9)
+    panel = window.sale.full_panel
+    assert isinstance(panel, PickupPanel)
+    qtbot.keyClicks(panel.code, code)
+    qtbot.keyClick(panel.code, "\r")
+    settle(qtbot, window)
+    assert f"Order {order_id} · guest (no member account) · Paid, being prepared (checked online)" in (
+        panel.summary.text()
+    )
+    assert panel.ready_button.isVisible() and not panel.primary.isEnabled()
+    qtbot.mouseClick(panel.ready_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert "Ready for pickup" in panel.summary.text() and panel.primary.isEnabled()
+    assert not panel.ready_button.isVisible()
+    assert f"Order {order_id} is ready for pickup" in window.sale.message.text()
+    qtbot.waitUntil(lambda: admin.pickup_order(order_id)["status"] == "ready", timeout=20_000)
+    qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert f"Order {order_id} handed over" in window.sale.message.text()
+    qtbot.waitUntil(lambda: admin.pickup_order(order_id)["status"] == "handed_over", timeout=20_000)
+
+
+def _pulled(window, order_id: int) -> bool:
+    from pos_app.db import schema
+
+    with window.terminal.ctx.db.read() as conn:
+        return (
+            conn.execute(select(schema.pickup_order.c.id).where(schema.pickup_order.c.id == order_id)).first()
+            is not None
+        )
