@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QComboBox,
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -25,7 +25,7 @@ from pos_app.i18n import LANGUAGES, _, current_language
 from pos_app.services.pickup import PickupOrder
 from pos_app.ui.panels import field
 from pos_app.ui.views import money
-from pos_app.ui.widgets import Keypad, Panel, button, label, parse_money
+from pos_app.ui.widgets import Keypad, Panel, button, choice, label, parse_money
 
 
 def rows_text(rows, columns: int = COLUMNS_80MM) -> str:
@@ -139,6 +139,27 @@ class PickupPanel(Panel):
             self.mark_ready.emit(self.order.id)
 
 
+class WeighedReturn(QCheckBox):
+    """A weighed line on the return screen: ticked, its whole weight comes back. Reads like the
+    pieces' spin box (``value`` 0 or 1) so the panel treats both alike."""
+
+    valueChanged = Signal(int)
+
+    def __init__(self, weight: str, returnable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(weight, parent)
+        self.setEnabled(returnable)
+        self.toggled.connect(lambda on: self.valueChanged.emit(int(on)))
+
+    def value(self) -> int:
+        return int(self.isChecked())
+
+    def setValue(self, value: int) -> None:
+        self.setChecked(bool(value) and self.isEnabled())
+
+    def maximum(self) -> int:
+        return int(self.isEnabled())
+
+
 class ReturnPanel(Panel):
     """Return goods against a receipt: scan its QR code or type its number, choose what comes back."""
 
@@ -172,7 +193,7 @@ class ReturnPanel(Panel):
         self.primary.setText(_("Refund"))
         self.primary.setEnabled(False)
         self.accepted.connect(self._refund)
-        self.spins: dict[int, QSpinBox] = {}
+        self.spins: dict[int, QSpinBox | WeighedReturn] = {}
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -199,24 +220,24 @@ class ReturnPanel(Panel):
         self.spins.clear()
         for row, line in enumerate(sale.lines):
             left = line.quantity - so_far.quantities.get(line.line_no, 0)
+            unit = " kg" if line.unit is Unit.KG else ""
             self.table.setItem(row, 0, QTableWidgetItem(line.name.get(language)))
             for col, text in (
-                (1, format_quantity(line.quantity, line.unit)),
+                (1, format_quantity(line.quantity, line.unit) + unit),
                 (2, money(line.net)),
-                (3, format_quantity(left, line.unit)),
+                (3, format_quantity(left, line.unit) + unit),
             ):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
-            spin = QSpinBox()
+            if line.unit is Unit.KG:
+                # weighed goods come back whole (by their weight) or not at all: a tick, not a count
+                spin = WeighedReturn(format_quantity(left, Unit.KG) + " kg", bool(left))
+            else:
+                spin = QSpinBox()
+                spin.setRange(0, left // MILLI)
             spin.setObjectName(f"returnQty{line.line_no}")
             spin.setMinimumHeight(40)
-            if line.unit is Unit.KG:
-                # weighed goods come back whole (by their weight) or not at all
-                spin.setRange(0, 1 if left else 0)
-                spin.setSuffix("  " + format_quantity(left, Unit.KG) + " kg")
-            else:
-                spin.setRange(0, left // MILLI)
             spin.valueChanged.connect(self._changed)
             self.table.setCellWidget(row, 4, spin)
             self.spins[line.line_no] = spin
@@ -299,11 +320,9 @@ class CashPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Cash in / out"), parent)
-        self.kind = QComboBox()
-        self.kind.setObjectName("cashKind")
+        self.kind = choice("cashKind")
         self.kind.addItem(_("Take cash out (to the safe)"), "cash_out")
         self.kind.addItem(_("Put cash in (change)"), "cash_in")
-        self.kind.setMinimumHeight(44)
         self.amount = field(_("Amount"), "cashAmount")
         self.reason = field(_("Reason"), "cashReason")
         self.keypad = Keypad(target=self.amount)
@@ -383,12 +402,9 @@ class SettingsPanel(Panel):
     def __init__(self, values: dict, parent: QWidget | None = None) -> None:
         super().__init__(_("Settings"), parent)
         form = QFormLayout()
-        self.language = QComboBox()
-        self.language.setObjectName("languageChoice")
-        self.receipt_language = QComboBox()
-        self.receipt_language.setObjectName("receiptLanguageChoice")
+        self.language = choice("languageChoice")
+        self.receipt_language = choice("receiptLanguageChoice")
         for combo in (self.language, self.receipt_language):
-            combo.setMinimumHeight(44)
             for code, name in LANGUAGES.items():
                 combo.addItem(name, code)
         self.language.setCurrentIndex(self.language.findData(values.get("language", "zh_CN")))

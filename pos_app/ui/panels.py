@@ -14,6 +14,7 @@ from pos_app.domain.basket import MAX_QUANTITY_EACH, MAX_WEIGHT_GRAMS
 from pos_app.domain.catalog import MILLI
 from pos_app.domain.permissions import Permission, permission_label
 from pos_app.i18n import _
+from pos_app.services.checkout.hold import MAX_LABEL as MAX_HOLD_NOTE
 from pos_app.ui.views import LineView, money
 from pos_app.ui.widgets import Keypad, Panel, button, label, parse_money
 
@@ -194,6 +195,24 @@ class MemberPanel(Panel):
         self.phone_entered.emit(digits)
 
 
+class HoldPanel(Panel):
+    """Put the sale on hold, with a name or note to find it again by (optional)."""
+
+    hold = Signal(str)
+
+    def __init__(self, summary: str, parent: QWidget | None = None) -> None:
+        super().__init__(_("Hold this sale"), parent)
+        self.body.addWidget(label(summary, "muted", wrap=True))
+        self.note = field(_("Customer's name or a note, e.g. Mrs Wang, fetching rice"), "holdNote")
+        self.note.setMaxLength(MAX_HOLD_NOTE)
+        self.note.returnPressed.connect(self.accept)
+        self.body.addWidget(self.note)
+        self.body.addStretch(1)
+        self.primary.setText(_("Hold"))
+        self.initial_focus = self.note
+        self.accepted.connect(lambda: self.hold.emit(self.note.text().strip()))
+
+
 class HeldPanel(Panel):
     """Baskets on hold, oldest first; pick one to bring it back."""
 
@@ -220,6 +239,7 @@ class HeldPanel(Panel):
         self.primary.setText(_("Recall"))
         self.primary.setEnabled(bool(held))
         self.initial_focus = self.items
+        self._chosen = False
         self.accepted.connect(self._recall)
 
     def _recall(self) -> None:
@@ -227,6 +247,9 @@ class HeldPanel(Panel):
         if item is None:
             self.fail(_("Choose a held sale"))
             return
+        if self._chosen:
+            return  # Enter on the list both activates the item and reaches the panel: one recall
+        self._chosen = True
         self.recall.emit(item.data(Qt.ItemDataRole.UserRole))
 
 

@@ -32,7 +32,15 @@ from pos_app.i18n import _
 from pos_app.services.scanning import PaymentScan, PickupScan
 from pos_app.ui.controller import TillController, describe
 from pos_app.ui.models import BasketModel, ProductDelegate, ProductListModel
-from pos_app.ui.panels import ApprovalPanel, HeldPanel, MemberPanel, MenuPanel, PricePanel, QuantityPanel
+from pos_app.ui.panels import (
+    ApprovalPanel,
+    HeldPanel,
+    HoldPanel,
+    MemberPanel,
+    MenuPanel,
+    PricePanel,
+    QuantityPanel,
+)
 from pos_app.ui.payment import PaymentPanel
 from pos_app.ui.views import BasketView, money
 from pos_app.ui.widgets import MessageBar, Panel, Sounds, button, label
@@ -607,7 +615,16 @@ class SalePage(QWidget):
         if self.view is None or self.view.empty:
             self.show_notice(_("The basket is empty"), "error")
             return
-        self.controller.hold("", then=lambda _id: self.show_notice(_("Sale put on hold"), "ok"))
+        panel = HoldPanel(
+            _("{n} items, {total}").format(n=self.view.item_count, total=money(self.view.total))
+        )
+
+        def held(note: str) -> None:
+            self.close_side()
+            self.controller.hold(note, then=lambda _id: self.show_notice(_("Sale put on hold"), "ok"))
+
+        panel.hold.connect(held)
+        self.open_side(panel)
 
     def recall(self) -> None:
         def show(held: list) -> None:

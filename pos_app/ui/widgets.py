@@ -10,11 +10,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -40,6 +42,21 @@ def button(
     if slot is not None:
         b.clicked.connect(slot)
     return b
+
+
+#: Height of a touch target: buttons, fields, and each choice in a drop-down list.
+TOUCH_HEIGHT = 48
+
+
+def choice(name: str = "") -> QComboBox:
+    """A drop-down for touch: the box and each item in its list at least ``TOUCH_HEIGHT`` high (a
+    QListView as its list, so the style sheet's item height applies; the default one ignores it)."""
+    combo = QComboBox()
+    if name:
+        combo.setObjectName(name)
+    combo.setView(QListView(combo))
+    combo.setMinimumHeight(TOUCH_HEIGHT)
+    return combo
 
 
 def label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from pos_app.db import schema
 from pos_app.domain.money import Money
 from pos_app.ui.backoffice import ClosePanel, PickupPanel, ReportPanel, ReturnPanel
-from pos_app.ui.panels import HeldPanel, PricePanel, QuantityPanel
+from pos_app.ui.panels import HeldPanel, HoldPanel, PricePanel, QuantityPanel
 from pos_app.ui.payment import PaymentPanel
+from pos_app.ui.views import money
 from tests.services.conftest import barcodes, scale_label
 from tests.ui.conftest import approve_as_supervisor, open_till, scan, settle, sign_in
 
@@ -189,19 +191,33 @@ def test_payment_cannot_be_left_with_tenders_and_take_back_works(qtbot, window):
     assert window.sale.full_panel is None
 
 
-def test_hold_and_recall(qtbot, window):
+def test_hold_with_a_note_and_recall(qtbot, window):
     start(qtbot, window)
     scan(qtbot, window, barcodes(window.terminal, 1)[0])
+    total = window.sale.view.total
     qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F6)
+    hold = window.sale.side_panel
+    assert isinstance(hold, HoldPanel) and hold.note.hasFocus()
+    for ch in "Mrs Wang, fetching rice":  # typed into whatever has the focus
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), "\r")
     settle(qtbot, window)
-    assert window.sale.model.rowCount() == 0
+    assert window.sale.model.rowCount() == 0 and "on hold" in window.sale.message.text()
+    scan(qtbot, window, barcodes(window.terminal, 2)[0])
+    qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F6)
+    qtbot.keyClick(QApplication.focusWidget(), "\r")  # no note: held all the same
+    settle(qtbot, window)
     qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F7)
     settle(qtbot, window)
     panel = window.sale.side_panel
-    assert isinstance(panel, HeldPanel) and panel.items.count() == 1
-    qtbot.mouseClick(panel.primary, Qt.MouseButton.LeftButton)
+    assert isinstance(panel, HeldPanel) and panel.items.count() == 2
+    first = panel.items.item(0).text()
+    assert first.endswith(f"1 lines  {money(total)}  Mrs Wang, fetching rice")
+    assert panel.items.hasFocus()
+    qtbot.keyClick(panel.items, "\r")  # the first (oldest) is chosen
     settle(qtbot, window)
-    assert window.sale.model.rowCount() == 1
+    assert window.sale.view.total == total and len(window.sale.model.lines) == 1
+    assert window.sale.message.kind != "error", window.sale.message.text()  # recalled once
 
 
 def sell_cash(qtbot, window, codes, member=False):
@@ -339,3 +355,19 @@ def test_switch_language_to_chinese(qtbot, window):
     assert "农夫山泉" in window.sale.model.lines[0].name or window.sale.model.lines[0].name[0] > "\u3400"
     window.set_language("en")
     assert window.sale.pay_button.text().startswith("Pay")
+
+
+def test_a_weighed_line_is_returned_whole_by_ticking_its_weight(qtbot, window):
+    start(qtbot, window)
+    sold = sell_cash(qtbot, window, [scale_label("10001", 650), barcodes(window.terminal, 1)[0]])
+    qtbot.keyClick(window.sale.scan_field, Qt.Key.Key_F8)
+    panel = window.sale.full_panel
+    qtbot.keyClicks(panel.receipt, sold.receipt_no)
+    qtbot.keyClick(panel.receipt, "\r")
+    settle(qtbot, window)
+    weighed = panel.spins[1]
+    assert weighed.text() == "0.650 kg" and weighed.isEnabled() and not weighed.isChecked()
+    assert [panel.table.item(0, col).text() for col in (1, 3)] == ["0.650 kg", "0.650 kg"]
+    assert not panel.primary.isEnabled()
+    qtbot.mouseClick(weighed, Qt.MouseButton.LeftButton, pos=weighed.rect().center())
+    assert weighed.isChecked() and panel.quantities() == {1: 650} and panel.primary.isEnabled()
