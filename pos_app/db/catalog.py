@@ -221,14 +221,30 @@ _SEARCH = (
 CANDIDATES = 200
 
 
+def exact_words_expression(query: str) -> str | None:
+    """FTS5 MATCH text for the typed words as whole words (``milk`` finds "Whole Milk", not
+    "Milkground"); None when no typed word is long enough for that to mean anything."""
+    parts = []
+    for kind, segment in _segments(query):
+        if kind == "cjk":
+            parts.append('zh : "' + " ".join(segment) + '"')
+        elif len(segment) >= 2:
+            parts.append('{zh en py} : "' + segment + '"')
+        else:
+            return None
+    return " AND ".join(parts) if parts else None
+
+
 def search_products(conn: Connection, query: str, limit: int = 50, currency: str = "CNY") -> list[Product]:
     """Products whose names match ``query`` as typed so far (Chinese, English or pinyin), best first:
-    an exact SKU, then -- among the first matches -- names that start with what was typed, shorter
-    names before longer ones.
+    an exact SKU; then names where what was typed is a whole word ("milk": "Yili Whole Milk"), then
+    names where it begins a word ("Milkground Cheese Sticks"), then the rest; within each, names that
+    start with it, then shorter names before longer ones.
 
     No bm25 ranking: FTS5 must read a term's whole doclist to rank (or to prove that no name *starts*
     with a term), which a one-letter query over a million names cannot afford per keystroke. The
-    query streams and stops after ``CANDIDATES`` matches; those are ordered here.
+    queries stream and stop after ``CANDIDATES`` matches -- whole words first, then prefixes, so a
+    whole-word match is never crowded out by the prefixes -- and those are ordered here.
     """
     results: list[Product] = []
     sku = query.strip().upper()
@@ -239,18 +255,33 @@ def search_products(conn: Connection, query: str, limit: int = 50, currency: str
     expression = match_expression(query, expand=functools.partial(expand_prefix, conn))
     if not expression:
         return results
-    rows = conn.exec_driver_sql(_SEARCH, (expression, max(CANDIDATES, limit))).all()
+    candidates = max(CANDIDATES, limit)
+    whole = exact_words_expression(query)
+    rows = conn.exec_driver_sql(_SEARCH, (whole, candidates)).all() if whole else []
+    rows += conn.exec_driver_sql(_SEARCH, (expression, candidates)).all()
     typed = unicodedata.normalize("NFKC", query).strip().lower()
+    words = [segment for _kind, segment in _segments(query)]
 
-    def relevance(row: Row[Any]) -> tuple[bool, int, int]:
-        starts = row.name_zh.lower().startswith(typed) or row.name_en.lower().startswith(typed)
-        return (not starts, len(row.name_zh), row.id)
+    def relevance(row: Row[Any]) -> tuple[int, bool, int, int]:
+        zh, en = row.name_zh.lower(), row.name_en.lower()
+        name_words = _WORDS.findall(zh) + _WORDS.findall(en)
+        tier = 0
+        for word in words:
+            if word in name_words or (not word.isascii() and word in zh):
+                continue  # a whole word (a run of Chinese characters is a word where it stands)
+            tier = max(tier, 1 if any(w.startswith(word) for w in name_words) else 2)
+        starts = zh.startswith(typed) or en.startswith(typed)
+        return (tier, not starts, len(row.name_zh), row.id)
 
     seen = {p.id for p in results}
     for row in sorted(rows, key=relevance):
         if row.id not in seen and len(results) < limit:
+            seen.add(row.id)
             results.append(product_from_row(row._mapping, currency))
     return results
+
+
+_WORDS = re.compile(r"[^\W_]+")
 
 
 # --- writing the catalogue (sync apply, demo data) ------------------------------------------------

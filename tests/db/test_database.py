@@ -168,3 +168,32 @@ def test_schema_head_constant_matches_the_migrations():
     from pos_app.db import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD, "set pos_app.db.SCHEMA_HEAD to the newest migration"
+
+
+def test_a_whole_word_ranks_before_a_word_it_begins_even_behind_many_of_them(tmp_path):
+    """Three hundred "Milkground ..." names come first in the index; "milk" still finds the whole
+    word first (it is looked for as a word before the prefixes fill the candidates)."""
+    db = Database(tmp_path / "m.sqlite3")
+    try:
+        with db.write() as conn:
+            catalog.upsert_products(
+                conn,
+                [
+                    {"id": i, "sku": f"M{i:07d}", "name_zh": f"妙可蓝多奶酪棒{i}", "name_en": f"Milkground {i}",
+                     "price": 100, "barcodes": []}
+                    for i in range(1, 301)
+                ]
+                + [
+                    {"id": 500, "sku": "M0000500", "name_zh": "伊利纯牛奶", "name_en": "Yili Whole Milk",
+                     "price": 350, "barcodes": []},
+                    {"id": 501, "sku": "M0000501", "name_zh": "牛奶饮品", "name_en": "Milky Drink",
+                     "price": 350, "barcodes": []},
+                ],
+            )  # fmt: skip
+        with db.read() as conn:
+            found = [p.name.en for p in catalog.search_products(conn, "milk", limit=5)]
+            assert found[0] == "Yili Whole Milk"
+            assert all(name.startswith(("Milkground", "Milky")) for name in found[1:])
+            assert [p.name.en for p in catalog.search_products(conn, "whole milk")] == ["Yili Whole Milk"]
+    finally:
+        db.close()

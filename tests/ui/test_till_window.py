@@ -371,3 +371,19 @@ def test_a_weighed_line_is_returned_whole_by_ticking_its_weight(qtbot, window):
     assert not panel.primary.isEnabled()
     qtbot.mouseClick(weighed, Qt.MouseButton.LeftButton, pos=weighed.rect().center())
     assert weighed.isChecked() and panel.quantities() == {1: 650} and panel.primary.isEnabled()
+
+
+def test_search_ranks_a_whole_word_before_a_word_it_begins(qtbot, window):
+    start(qtbot, window)
+    field = window.sale.scan_field
+    qtbot.keyClicks(field, "milk")
+    settle(qtbot, window)
+    names = [p.name.en for p in window.sale.results_model.products]
+    whole = [i for i, name in enumerate(names) if "milk" in name.lower().split()]
+    begins = [i for i, name in enumerate(names) if name.startswith("Milkground")]
+    assert len(whole) >= 10 and whole == list(range(len(whole))), names  # every whole word first
+    assert not begins or min(begins) > max(whole), names
+    assert names[0] == "Yili Whole Milk 1L"  # the shortest whole-word name (by its Chinese name)
+    qtbot.keyClick(field, "\r")  # Enter takes the first: milk, not cheese sticks
+    settle(qtbot, window)
+    assert window.sale.model.lines[0].name == "Yili Whole Milk 1L"
