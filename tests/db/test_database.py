@@ -179,7 +179,7 @@ def test_a_whole_word_ranks_before_a_word_it_begins_even_behind_many_of_them(tmp
             catalog.upsert_products(
                 conn,
                 [
-                    {"id": i, "sku": f"M{i:07d}", "name_zh": f"妙可蓝多奶酪棒{i}", "name_en": f"Milkground {i}",
+                    {"id": i, "sku": f"M{i:07d}", "name_zh": f"奶酪棒{i}", "name_en": f"Milkground {i}",
                      "price": 100, "barcodes": []}
                     for i in range(1, 301)
                 ]
