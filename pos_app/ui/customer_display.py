@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QPixmap
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hardware.customer_display import LABELS, CustomerDisplay, CustomerScreen, ScreenKind
@@ -37,6 +37,22 @@ def qr_pixmap(data: str, size: int) -> QPixmap:
     return pixmap
 
 
+#: The smallest customer display window: its total and the item line stay readable.
+MIN_SIZE = (640, 480)
+
+STYLE = """
+CustomerDisplayWindow, QLabel { background: #ffffff; color: #202020; }
+#cdHeader { font-size: 26px; font-weight: 700; }
+#cdTitle { font-size: 36px; }
+#cdDetail { font-size: 26px; color: #4b5563; }
+#cdAmount { font-size: 36px; }
+#cdTotalCaption { font-size: 30px; }
+#cdTotal { font-size: 76px; font-weight: 700; }
+#cdQrCaption { font-size: 26px; }
+#cdMessage { font-size: 32px; }
+"""
+
+
 class CustomerDisplayWindow(QWidget):
     """What the customer sees. Runs on the GUI thread."""
 
@@ -56,15 +72,15 @@ class CustomerDisplayWindow(QWidget):
         self.qr_size = qr_size
         self.screen_shown: CustomerScreen | None = None
 
-        self.header = self._label(18, bold=True)
-        self.title = self._label(26)
-        self.detail = self._label(18)
-        self.amount = self._label(26)
-        self.total_caption = self._label(20)
-        self.total = self._label(54, bold=True)
+        self.header = self._label("cdHeader")
+        self.title = self._label("cdTitle")
+        self.detail = self._label("cdDetail")
+        self.amount = self._label("cdAmount")
+        self.total_caption = self._label("cdTotalCaption")
+        self.total = self._label("cdTotal")
         self.qr = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.qr_caption = self._label(18)
-        self.message = self._label(24)
+        self.qr_caption = self._label("cdQrCaption")
+        self.message = self._label("cdMessage")
         layout = QVBoxLayout(self)
         for widget in (
             self.header,
@@ -79,15 +95,15 @@ class CustomerDisplayWindow(QWidget):
         ):
             layout.addWidget(widget)
         layout.addStretch(1)
-        self.setStyleSheet("background: #ffffff; color: #202020;")
+        # its own sizes: the till's style sheet sets 15 px on every widget, far too small for a
+        # customer a step away (a widget's own style sheet wins over the application's)
+        self.setStyleSheet(STYLE)
+        self.setMinimumSize(*MIN_SIZE)
         self.show_screen(CustomerScreen(ScreenKind.WELCOME, title=store_name))
 
-    def _label(self, points: int, *, bold: bool = False) -> QLabel:
+    def _label(self, name: str) -> QLabel:
         label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        font = QFont()
-        font.setPointSize(points)
-        font.setBold(bold)
-        label.setFont(font)
+        label.setObjectName(name)
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         return label
@@ -133,9 +149,16 @@ class CustomerDisplayWindow(QWidget):
         self.total.setText(_money(value))
 
     def show_on_customer_screen(self) -> bool:
-        """Full screen on the second monitor when there is one (True), else a normal window."""
+        """Full screen on the second monitor when there is one (True); else a window big enough to
+        read from a step away (two thirds of the screen, at least ``MIN_SIZE``), beside the till's."""
         screens = QGuiApplication.screens()
         if len(screens) < 2:
+            available = screens[0].availableGeometry() if screens else None
+            width, height = MIN_SIZE
+            if available is not None:
+                width = min(max(width, available.width() * 2 // 3), available.width())
+                height = min(max(height, available.height() * 2 // 3), available.height())
+            self.resize(width, height)
             self.show()
             return False
         self.setScreen(screens[1])

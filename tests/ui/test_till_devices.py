@@ -224,3 +224,23 @@ class TestCamera:
             qtbot.wait(100)
         assert window.sale.view.member is not None
         assert window.camera_preview is not None and window.camera_preview.pixmap() is not None
+
+
+class TestCustomerDisplayWindow:
+    @pytest.fixture
+    def device_settings(self):
+        return {config.DISPLAY_KIND: "window", config.DISPLAY_LANGUAGE: "en"}
+
+    def test_the_window_is_big_enough_to_read(self, qtbot, window):
+        customer = window.customer_window
+        assert customer is not None and customer.isVisible()
+        screen = customer.screen().availableGeometry()
+        assert customer.width() >= min(640, screen.width()) and customer.height() >= min(480, screen.height())
+        start(qtbot, window)
+        for code in barcodes(window.terminal, 4, 3):  # pantry goods: a total in the hundreds
+            scan(qtbot, window, code)
+        qtbot.waitUntil(lambda: customer.total.text() == "¥" + window.sale.view.total.plain())
+        for label in (customer.title, customer.total):  # nothing cut off
+            assert label.width() >= label.sizeHint().width() and label.height() >= label.sizeHint().height()
+        assert customer.total.fontInfo().pixelSize() >= 72  # the till's own text is 15 px
+        assert customer.title.fontInfo().pixelSize() >= 32
