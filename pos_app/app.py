@@ -18,7 +18,9 @@ from hardware.printer import ReceiptPrinter
 from pos_app import config, i18n
 from pos_app.config import Settings
 from pos_app.db.database import Database
+from pos_app.domain.errors import DomainError
 from pos_app.events import EventBus
+from pos_app.i18n import _
 from pos_app.services.checkout import CheckoutService
 from pos_app.services.context import Clock, Offline, OnlineHelpers, TerminalContext
 from pos_app.services.payments import PaymentService
@@ -47,6 +49,7 @@ class Terminal:
     devices: Devices
     closers: list = field(default_factory=list)
     sync: SyncEngine | None = None
+    fallback_printer: ReceiptPrinter | None = None  # used while no printer is set up (demo, tests)
 
     @property
     def settings(self) -> Settings:
@@ -57,12 +60,37 @@ class Terminal:
         self.devices.set_display(display)
         self.payments.display = self.devices.display
 
+    def reconfigure_devices(self) -> Devices:
+        """Build the devices again from the settings (the settings screen changed them) and put them
+        in place of the old ones, which are closed. Runs on the database worker (a charge or a print
+        never overlaps it); refused while a payment is under way, whose device must stay.
+
+        Scanners that read on their own threads (serial reader, camera) are started by the window
+        afterwards (``Devices.start_scanners``), as at start-up."""
+        checkout = self.checkout
+        if checkout.pending_charge is not None or (checkout.payment is not None and checkout.payment.tenders):
+            raise DomainError(
+                _("A payment is under way: finish it or take it back before changing the devices"),
+                code="payment_under_way",
+            )
+        old = self.devices
+        old.close()
+        devices = build_devices(self.settings, events=self.ctx.events, handler=old.handler)
+        self.devices = devices
+        self.ctx.printer = devices.printer if devices.printer is not None else self.fallback_printer
+        self.payments.terminal = devices.terminal
+        self.payments.gateway = devices.gateway
+        self.payments.display = devices.display
+        log.info("devices rebuilt from the settings")
+        return devices
+
     def close(self) -> None:
         for closer in reversed(self.closers):
             try:
                 closer()
             except Exception:
                 log.exception("closing %r failed", closer)
+        self.devices.close()
         self.ctx.db.close()
 
 
@@ -109,7 +137,7 @@ def build_terminal(
         receipts=ReceiptService(ctx),
         payments=payments,
         devices=devices,
-        closers=[devices.close],
+        fallback_printer=printer,
     )
 
 

@@ -324,6 +324,19 @@ PAYMENT_CASH_CONFIRM_ABOVE = ConfigVar(
     N_("Change (in yuan) above which the cashier confirms the cash received before it is taken"),
     validate=lambda v: 1 <= v <= 10_000,
 )
+SALE_OPEN_PRICE = ConfigVar(
+    "sale.open_price_item",
+    False,
+    bool,
+    N_("Cashiers may ring up goods without a barcode as an 'other item' at a price they type"),
+)
+SALE_OPEN_PRICE_MAX = ConfigVar(
+    "sale.open_price_max",
+    200,
+    int,
+    N_("Highest price of an 'other item' (yuan)"),
+    validate=lambda v: 1 <= v <= 100_000,
+)
 PAYMENT_OFFER_QR = ConfigVar(
     "payment.offer_qr", False, bool, N_("Offer customers a QR code to scan and pay on the customer display")
 )

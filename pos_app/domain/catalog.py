@@ -11,6 +11,8 @@ from pos_app.i18n import N_
 
 #: Quantities are integer thousandths: 1 each = 1,000; 1 kg = 1,000 g.
 MILLI = 1000
+#: The SKU of the catalogue's "other item" (goods without a barcode, sold at an open price).
+OPEN_PRICE_SKU = "MISC"
 
 
 class Unit(StrEnum):

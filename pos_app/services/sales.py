@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select, update
 
 from pos_app.db import ledger, schema
-from pos_app.domain.catalog import Unit, tax_contained
+from pos_app.domain.catalog import OPEN_PRICE_SKU, Unit, tax_contained
 from pos_app.domain.errors import DomainError, ReturnError
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission, StaffMember
@@ -242,7 +242,9 @@ class SalesService:
             )
             products = {ln.line_no: ln for ln in sale.lines}
             stock = [
-                {"product_id": products[rl.line_no].product_id, "delta": rl.quantity} for rl in plan.lines
+                {"product_id": products[rl.line_no].product_id, "delta": rl.quantity}
+                for rl in plan.lines
+                if products[rl.line_no].sku != OPEN_PRICE_SKU  # an other item is not stocked
             ]
             payload = {
                 "refund_id": refund_id,
@@ -358,7 +360,11 @@ class SalesService:
             receipt_no = next_receipt_no(
                 conn, self.ctx.store_code, self.ctx.terminal_code, session.business_day
             )
-            stock = [{"product_id": ln.product_id, "delta": ln.quantity} for ln in sale.lines]
+            stock = [
+                {"product_id": ln.product_id, "delta": ln.quantity}
+                for ln in sale.lines
+                if ln.sku != OPEN_PRICE_SKU
+            ]
             points_redeemed = row.points_redeemed
             payload = {
                 "sale_id": sale_id,
@@ -411,6 +417,8 @@ class SalesService:
     # --- shared -----------------------------------------------------------------------------------
     @staticmethod
     def _stock_back(conn: Connection, stock: list[dict], reason: str, ref: str, seq: int, at: str) -> None:
+        if not stock:
+            return
         conn.execute(
             schema.stock_move.insert(),
             [

@@ -7,10 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPlainTextEdit,
     QSpinBox,
     QTableWidget,
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
 from pos_app.domain.catalog import MILLI, Unit, format_quantity
 from pos_app.domain.receipt import COLUMNS_80MM, compose
 from pos_app.domain.returns import ReturnedSoFar, SaleRecord
-from pos_app.i18n import LANGUAGES, _, current_language
+from pos_app.i18n import _, current_language
 from pos_app.services.pickup import PickupOrder
 from pos_app.ui.panels import field
 from pos_app.ui.views import money
@@ -392,38 +390,3 @@ class ClosePanel(Panel):
             self.fail(_("Enter the cash counted, e.g. 1234.50"))
             return
         self.close_till.emit(value)
-
-
-class SettingsPanel(Panel):
-    """Settings a store changes at the till: languages (screens and receipts)."""
-
-    save = Signal(dict)
-
-    def __init__(self, values: dict, parent: QWidget | None = None) -> None:
-        super().__init__(_("Settings"), parent)
-        form = QFormLayout()
-        self.language = choice("languageChoice")
-        self.receipt_language = choice("receiptLanguageChoice")
-        for combo in (self.language, self.receipt_language):
-            for code, name in LANGUAGES.items():
-                combo.addItem(name, code)
-        self.language.setCurrentIndex(self.language.findData(values.get("language", "zh_CN")))
-        self.receipt_language.setCurrentIndex(
-            self.receipt_language.findData(values.get("receipt_language", "zh_CN"))
-        )
-        form.addRow(_("Screen language"), self.language)
-        form.addRow(_("Receipt language"), self.receipt_language)
-        self.body.addLayout(form)
-        info = QLineEdit(values.get("info", ""))
-        info.setReadOnly(True)
-        self.body.addWidget(info)
-        self.body.addStretch(1)
-        self.primary.setText(_("Save"))
-        self.accepted.connect(
-            lambda: self.save.emit(
-                {
-                    "language": self.language.currentData(),
-                    "receipt_language": self.receipt_language.currentData(),
-                }
-            )
-        )

@@ -244,6 +244,17 @@ class TillController(QObject):
     def add_product(self, product_id: int, quantity: int | None = None) -> None:
         self.run(self.terminal.checkout.add_product_id, product_id, quantity)
 
+    def add_open_price(self, price: Money, then: Callable[[Any], None] | None = None) -> None:
+        self.run(self.terminal.checkout.add_open_price_item, price, then=then)
+
+    @property
+    def open_price_allowed(self) -> bool:
+        return self.terminal.settings.get(config.SALE_OPEN_PRICE)
+
+    @property
+    def open_price_max(self) -> Money:
+        return Money(self.terminal.settings.get(config.SALE_OPEN_PRICE_MAX) * 100, self.terminal.ctx.currency)
+
     def set_quantity(self, line_id: int, quantity: int) -> None:
         self.run(self.terminal.checkout.set_quantity, line_id, quantity)
 

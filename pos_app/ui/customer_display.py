@@ -98,6 +98,9 @@ class CustomerDisplayWindow(QWidget):
         # its own sizes: the till's style sheet sets 15 px on every widget, far too small for a
         # customer a step away (a widget's own style sheet wins over the application's)
         self.setStyleSheet(STYLE)
+        # the cashier's keys stay with the till: this window never takes the focus
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus)
         self.setMinimumSize(*MIN_SIZE)
         self.show_screen(CustomerScreen(ScreenKind.WELCOME, title=store_name))
 

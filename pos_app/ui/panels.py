@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLineEdit, QListWidget, QListWidgetIt
 
 from pos_app.domain.basket import MAX_QUANTITY_EACH, MAX_WEIGHT_GRAMS
 from pos_app.domain.catalog import MILLI
+from pos_app.domain.money import Money
 from pos_app.domain.permissions import Permission, permission_label
 from pos_app.i18n import _
 from pos_app.services.checkout.hold import MAX_LABEL as MAX_HOLD_NOTE
@@ -161,6 +162,35 @@ class PricePanel(Panel):
             self.fail(_("Enter the new price, e.g. 9.90"))
             return
         self.chosen.emit(value, self.reason.text().strip())
+
+
+class OpenPricePanel(Panel):
+    """Goods without a barcode: the "other item" at the price the cashier types (checked by the
+    services against the store's highest price)."""
+
+    chosen = Signal(object)  # Money
+
+    def __init__(self, highest: Money, parent: QWidget | None = None) -> None:
+        super().__init__(_("Other item (no barcode)"), parent)
+        self.body.addWidget(
+            label(_("Price of the item, up to {amount}").format(amount=money(highest)), "muted", wrap=True)
+        )
+        self.price = field(_("Price, e.g. 12.50"), "openPrice")
+        self.price.returnPressed.connect(self.accept)
+        self.keypad = Keypad(target=self.price)
+        self.keypad.enter.connect(self.accept)
+        self.body.addWidget(self.price)
+        self.body.addWidget(self.keypad)
+        self.primary.setText(_("Add"))
+        self.initial_focus = self.price
+        self.accepted.connect(self._chosen)
+
+    def _chosen(self) -> None:
+        value = parse_money(self.price.text())
+        if value is None or value.minor <= 0:
+            self.fail(_("Enter the price, e.g. 12.50"))
+            return
+        self.chosen.emit(value)
 
 
 class MemberPanel(Panel):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.barcodes import ScanSource, Symbology
+from pos_app.domain.catalog import OPEN_PRICE_SKU
 from pos_app.domain.permissions import Permission
 from pos_app.i18n import _
 from pos_app.services.scanning import PaymentScan, PickupScan
@@ -38,6 +39,7 @@ from pos_app.ui.panels import (
     HoldPanel,
     MemberPanel,
     MenuPanel,
+    OpenPricePanel,
     PricePanel,
     QuantityPanel,
 )
@@ -463,7 +465,9 @@ class SalePage(QWidget):
             return
         self.scan_field.clear()
         self.results.hide()
-        if product.unit.is_weighed:
+        if product.sku == OPEN_PRICE_SKU:
+            self.ask_open_price()
+        elif product.unit.is_weighed:
             self.ask_weight(product)
         else:
             self.controller.add_product(product.id)
@@ -581,6 +585,17 @@ class SalePage(QWidget):
         )
         self.open_side(panel)
 
+    def ask_open_price(self) -> None:
+        """Goods without a barcode: the "other item" at the price typed (if the store allows it)."""
+        if not self.controller.open_price_allowed:
+            self.show_notice(_("This store does not sell goods without a barcode"), "error")
+            return
+        panel = OpenPricePanel(self.controller.open_price_max)
+        panel.chosen.connect(
+            lambda price: self.controller.add_open_price(price, then=lambda _line: self.close_side())
+        )
+        self.open_side(panel)
+
     def void_selected(self) -> None:
         line = self._need_line()
         if line is not None:
@@ -660,6 +675,11 @@ class SalePage(QWidget):
                 lambda: (self.close_side(), self.controller.reprint_last()),
             ),
             (_("Cash in / out"), "", lambda: self.open_backoffice.emit("cash")),
+            *(
+                [(_("Other item (no barcode)"), "", self.ask_open_price)]
+                if self.controller.open_price_allowed
+                else []
+            ),
             (_("Void a sale"), "", lambda: self.open_backoffice.emit("void")),
             (_("Open drawer"), "", lambda: self.open_backoffice.emit("drawer")),
             (_("Lock screen"), KEYS["lock"], self.lock_requested.emit),

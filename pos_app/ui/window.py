@@ -31,7 +31,6 @@ from pos_app.ui.backoffice import (
     PickupPanel,
     ReportPanel,
     ReturnPanel,
-    SettingsPanel,
     VoidPanel,
     rows_text,
 )
@@ -40,6 +39,7 @@ from pos_app.ui.controller import TillController, describe
 from pos_app.ui.customer_display import CustomerDisplayWindow, QtCustomerDisplay
 from pos_app.ui.devices import CameraPreview, DeviceBanner, QtDeviceHandler, ScanRelay
 from pos_app.ui.sale import KEYS, SalePage
+from pos_app.ui.settings import DEVICE_KEYS, OPEN_KEYS, SECTIONS, SettingsPanel, changed_settings
 from pos_app.ui.signin import OpenTillPage, SignInPage
 from pos_app.ui.tasks import Op, TaskRunner
 from pos_app.ui.views import money
@@ -136,26 +136,31 @@ class TillWindow(QMainWindow):
     def _start_devices(self, layout: QVBoxLayout) -> None:
         """Devices talk to people through the banner; readers on their own threads scan into the sale;
         a keyboard-wedge reader's bursts are caught before any field sees them."""
-        devices = self.terminal.devices
         self.banner = DeviceBanner()
         layout.insertWidget(1, self.banner)
         self.device_handler = QtDeviceHandler(self)
         self.device_handler.signals.asked.connect(self.banner.ask)
         self.device_handler.signals.status.connect(self.banner.set_status)
-        devices.handler.set(self.device_handler)
+        self.terminal.devices.handler.set(self.device_handler)
         self.scan_relay = ScanRelay(self)
         self.scan_relay.scanned.connect(self._device_scan)
         self.wedge = None
+        self.camera_preview = None
+        self.customer_window = None
+        self._use_devices()
+
+    def _use_devices(self) -> None:
+        """The window's side of the devices the settings set up: the wedge filter, the readers on
+        their threads, the camera's picture, the customer's window. GUI thread."""
+        devices = self.terminal.devices
         if devices.wedge is not None:
             self.wedge = WedgeFilter(devices.wedge, self)
             self.wedge.scanned.connect(self._device_scan)
             self.wedge.install()
         devices.start_scanners(self.scan_relay)
-        self.camera_preview = None
         if devices.camera is not None:
             self.camera_preview = CameraPreview(devices.camera)
             self.sale.add_camera_preview(self.camera_preview)
-        self.customer_window = None
         if devices.wants_display_window:
             s = self.terminal.settings
             self.customer_window = CustomerDisplayWindow(
@@ -165,8 +170,47 @@ class TillWindow(QMainWindow):
                 QtCustomerDisplay(self.customer_window, store_payment_qr=s.get(config.DISPLAY_PAYMENT_QR))
             )
             self.customer_window.show_on_customer_screen()
+            if self.isVisible():
+                self.activateWindow()  # the cashier's keys stay with the till (a window manager may
+                self.raise_()  # activate the new window despite it asking not to be)
         if devices.display is not None:
             devices.display.welcome(self.terminal.settings.get(config.STORE_NAME))
+
+    def _stop_using_devices(self) -> None:
+        """Undo :meth:`_use_devices` (closing, or before the devices are built again). GUI thread."""
+        if self.wedge is not None:
+            self.wedge.uninstall()
+            self.wedge.deleteLater()
+            self.wedge = None
+        self.terminal.devices.stop_scanners()
+        if self.camera_preview is not None:
+            self.camera_preview.stop()
+            self.camera_preview.setParent(None)
+            self.camera_preview.deleteLater()
+            self.camera_preview = None
+        if self.customer_window is not None:
+            self.terminal.set_customer_display(None)  # the worker never touches the closed window
+            self.customer_window.close()
+            self.customer_window.deleteLater()
+            self.customer_window = None
+
+    def reconfigure_devices(self, then: Any = None) -> None:
+        """The settings changed the devices: stop using the old ones, build the new ones on the
+        database worker, use them -- live, without a restart."""
+        self._stop_using_devices()
+
+        def rebuilt(_devices: Any) -> None:
+            self.device_problems.pop("settings", None)
+            self._use_devices()
+            self._render_header()
+            if then is not None:
+                then()
+
+        def failed(error: BaseException) -> None:
+            self._use_devices()  # the old devices stay (a payment is under way)
+            self.sale.show_notice(describe(error), "error")
+
+        Op(self.runner, self.terminal.reconfigure_devices).success(rebuilt).failure(failed).run()
 
     def _device_scan(self, event: Any) -> None:
         """A code from any reader, on the GUI thread: to the page that is asking for one."""
@@ -362,14 +406,9 @@ class TillWindow(QMainWindow):
             info = _("Terminal {code} · store {store} · data in {home}").format(
                 code=s.get(config.TERMINAL_CODE), store=s.get(config.STORE_CODE), home=s.home
             )
-            panel = SettingsPanel(
-                {
-                    "language": s.get(config.LANGUAGE),
-                    "receipt_language": s.get(config.RECEIPT_LANGUAGE),
-                    "info": info,
-                }
-            )
-            panel.save.connect(self._save_settings)
+            current = {var.key: s.get(var) for _title, variables in SECTIONS for var in variables}
+            panel = SettingsPanel(current, info)
+            panel.save.connect(lambda values: self._save_settings(panel, values))
             sale.open_full(panel)
         elif what == "drawer":
             sale.with_approval(Permission.OPEN_DRAWER, self._open_drawer)
@@ -579,29 +618,51 @@ class TillWindow(QMainWindow):
 
         self.controller.run(till.close, self.controller.staff, counted, then=closed, refresh=False)
 
-    def _save_settings(self, values: dict) -> None:
-        self.terminal.settings.set(config.RECEIPT_LANGUAGE, values["receipt_language"])
-        self.sale.close_full()
-        if values["language"] != i18n.current_language():
-            self.set_language(values["language"])
-        self.sale.show_notice(_("Settings saved"), "ok")
+    def _save_settings(self, panel: SettingsPanel, values: dict) -> None:
+        """Check what changed; devices and store options need a supervisor; devices are built again at
+        once (no restart), and refused while a payment is under way (its device must stay)."""
+        settings = self.terminal.settings
+        try:
+            changes = changed_settings(settings, values)
+        except ValueError as exc:
+            panel.fail(str(exc))
+            return
+        keys = {var.key for var in changes}
+        devices = bool(keys & DEVICE_KEYS)
+        view = self.sale.view
+        paying = view is not None and (
+            view.pending is not None or bool(view.payment and view.payment.tenders)
+        )
+        if devices and paying:
+            panel.fail(_("A payment is under way: finish it or take it back before changing the devices"))
+            return
+
+        def apply(_approval: Any = None) -> None:
+            for var, value in changes.items():
+                settings.set(var, value)
+            self.sale.close_full()
+            if config.LANGUAGE in changes:
+                self.set_language(changes[config.LANGUAGE])
+            if devices:
+                done = _("Settings saved; the devices now work with them")
+                self.reconfigure_devices(then=lambda: self.sale.show_notice(done, "ok"))
+            else:
+                self.sale.show_notice(_("Settings saved"), "ok")
+
+        if keys - OPEN_KEYS:
+            self.sale.with_approval(Permission.DEVICE_SETTINGS, apply, title=_("Approve the new settings"))
+        else:
+            apply()
 
     # --- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self._clock.stop()
-        devices = self.terminal.devices
         self.device_handler.close()  # a device waiting for an answer gets "no" at once
         self.banner.answer_all(False)
-        if self.wedge is not None:
-            self.wedge.uninstall()
-        devices.stop_scanners()
-        if self.camera_preview is not None:
-            self.camera_preview.stop()
-        if self.customer_window is not None:
-            self.customer_window.close()
+        self._stop_using_devices()
         self.bridge.close()
         self.runner.shutdown()
-        devices.handler.set(None)
+        self.terminal.devices.handler.set(None)
         super().closeEvent(event)
 
     def keyPressEvent(self, event) -> None:

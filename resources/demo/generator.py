@@ -15,6 +15,24 @@ from stdnum import ean as stdnum_ean
 
 from sync.protocol.members import mask_phone, phone_lookup_key
 
+#: The catalogue's "other item": goods without a barcode, rung up at the price the cashier types
+#: (when the store allows it, ``sale.open_price_item``). Its SKU is the convention both sides share.
+OTHER_ITEM = {
+    "id": 1_999_999_999,
+    "sku": "MISC",
+    "name_zh": "其他商品",
+    "name_en": "Other item",
+    "category_id": 5,
+    "unit": "each",
+    "price": 0,
+    "member_price": None,
+    "tax_class": "standard",
+    "plu": None,
+    "points_eligible": True,
+    "active": True,
+    "barcodes": [],
+}
+
 # (id, 中文, English, tax class, weighed, points eligible)
 CATEGORIES = [
     (1, "饮料", "Beverages", "standard", False, True),
@@ -341,6 +359,7 @@ def build(product_count: int = 2000, member_count: int = 200, seed: int = 42) ->
         }
         for p in data.products
     ]
+    data.products.append(dict(OTHER_ITEM))  # not stocked: no stock level
     for i in range(member_count):
         member_id = 100_001 + i
         phone = PHONE_PREFIXES[i % len(PHONE_PREFIXES)] + f"{rng.randint(0, 99_999_999):08d}"

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pos_app.db import catalog, schema
 from pos_app.domain.basket import Basket, BasketLine, PriceOverride
+from pos_app.domain.catalog import OPEN_PRICE_SKU
 from pos_app.domain.members import Member
 from pos_app.domain.money import Money
 from pos_app.domain.pricing import Coupon, Offer
@@ -66,12 +67,19 @@ def restore_basket(ctx: TerminalContext, reference: ReferenceData, state: dict) 
         if product is None:
             continue
         override = ln.get("override")
+        fixed = None if ln["fixed_amount"] is None else Money(ln["fixed_amount"], cur)
+        if override:
+            unit_price = Money(override[1], cur)
+        elif product.sku == OPEN_PRICE_SKU and fixed is not None:
+            unit_price = fixed  # an other item: its price is the one typed
+        else:
+            unit_price = product.price
         line = BasketLine(
             ln["line_id"],
             product,
             ln["quantity"],
-            Money(override[1], cur) if override else product.price,
-            None if ln["fixed_amount"] is None else Money(ln["fixed_amount"], cur),
+            unit_price,
+            fixed,
             None
             if not override
             else PriceOverride(Money(override[0], cur), Money(override[1], cur), override[2], override[3]),

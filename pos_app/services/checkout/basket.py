@@ -6,10 +6,11 @@ Threading: used on the checkout's thread only.
 
 from __future__ import annotations
 
+from pos_app import config
 from pos_app.db import catalog, ledger
 from pos_app.domain.barcodes import ProductCode
 from pos_app.domain.basket import BasketLine
-from pos_app.domain.catalog import MILLI, Product, Unit
+from pos_app.domain.catalog import MILLI, OPEN_PRICE_SKU, Product, Unit
 from pos_app.domain.errors import DomainError
 from pos_app.domain.money import Money, div_round
 from pos_app.domain.permissions import Approval
@@ -32,6 +33,8 @@ class BasketEditor:
         or price (``code``) takes precedence."""
         self.seller.require_cashier()
         self.sale.require_no_tenders()
+        if product.sku == OPEN_PRICE_SKU:
+            raise DomainError(_("Type the price of an other item: More, then Other item"), code="open_price")
         quantity, fixed_amount = _quantity_and_amount(product, quantity, code)
         if quantity is None:
             quantity = MILLI if product.unit is Unit.EACH else 0
@@ -46,6 +49,36 @@ class BasketEditor:
             scanned_code=code.value if code else "",
             merge=fixed_amount is None,
         )
+        self.sale.changed()
+        return line
+
+    def add_open_price_item(self, price: Money) -> BasketLine:
+        """Goods without a barcode at the price the cashier types, as the catalogue's "other item" --
+        when the store allows it (a supervisor's setting), up to its highest price."""
+        self.seller.require_cashier()
+        self.sale.require_no_tenders()
+        settings = self.ctx.settings
+        if not settings.get(config.SALE_OPEN_PRICE):
+            raise DomainError(_("This store does not sell goods without a barcode"), code="open_price_off")
+        highest = Money(settings.get(config.SALE_OPEN_PRICE_MAX) * 100, self.ctx.currency)
+        if price.minor <= 0:
+            raise DomainError(_("Enter the price, e.g. 12.50"), code="open_price")
+        if price > highest:
+            raise DomainError(
+                _("An other item costs at most {amount}; ask a supervisor").format(amount=highest.plain()),
+                code="open_price",
+            )
+        with self.ctx.db.read() as conn:
+            product = catalog.product_by_sku(conn, OPEN_PRICE_SKU, self.ctx.currency)
+        if product is None or not product.active:
+            raise DomainError(
+                _("The catalogue has no other item ({sku}) yet. Sync the till and try again.").format(
+                    sku=OPEN_PRICE_SKU
+                ),
+                code="no_product",
+            )
+        line = self.sale.basket.add(product, MILLI, fixed_amount=price, merge=False)
+        line.unit_price = price
         self.sale.changed()
         return line
 

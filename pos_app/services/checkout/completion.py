@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from pos_app import config
 from pos_app.db import ledger, schema
 from pos_app.domain.basket import BasketLine
+from pos_app.domain.catalog import OPEN_PRICE_SKU
 from pos_app.domain.errors import PaymentError
 from pos_app.domain.members import Member, Tier
 from pos_app.domain.money import Money
@@ -227,7 +228,7 @@ class Completion:
                 for c in paid.coupons
             ],
             "points": {"earned": paid.points_earned, "redeemed": paid.points_redeemed},
-            "stock": [{"product_id": ln.product.id, "delta": -ln.quantity} for ln in final.lines],
+            "stock": [{"product_id": ln.product.id, "delta": -ln.quantity} for ln in _stocked(final.lines)],
         }
 
     def _receipt(self, paid: _Paid, receipt_no: str) -> ReceiptDocument:
@@ -341,20 +342,19 @@ def _line_rows(paid: _Paid) -> tuple[list[dict], list[dict]]:
 def _insert_ledgers(conn: Connection, paid: _Paid, seq: int) -> None:
     """The sale's stock moves, points entries and coupon redemptions, tied to its outbox event."""
     at, sale_id = paid.at, paid.sale_id
-    conn.execute(
-        schema.stock_move.insert(),
-        [
-            {
-                "product_id": ln.product.id,
-                "delta": -ln.quantity,
-                "reason": "sale",
-                "ref": sale_id,
-                "outbox_seq": seq,
-                "created_at": at,
-            }
-            for ln in paid.final.lines
-        ],
-    )
+    moves = [
+        {
+            "product_id": ln.product.id,
+            "delta": -ln.quantity,
+            "reason": "sale",
+            "ref": sale_id,
+            "outbox_seq": seq,
+            "created_at": at,
+        }
+        for ln in _stocked(paid.final.lines)
+    ]
+    if moves:
+        conn.execute(schema.stock_move.insert(), moves)
     if paid.member is not None:
         entries = []
         if paid.points_earned:
@@ -385,3 +385,8 @@ def _insert_ledgers(conn: Connection, paid: _Paid, seq: int) -> None:
                 for c in paid.coupons
             ],
         )
+
+
+def _stocked(lines):
+    """The lines that move stock: not the "other item" (goods without a barcode are not counted)."""
+    return [ln for ln in lines if ln.product.sku != OPEN_PRICE_SKU]

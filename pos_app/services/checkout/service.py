@@ -155,6 +155,10 @@ class CheckoutService:
         return self.editor.add_product(product, quantity, code=code)
 
     @_kept
+    def add_open_price_item(self, price: Money) -> BasketLine:
+        return self.editor.add_open_price_item(price)
+
+    @_kept
     def add_product_id(self, product_id: int, quantity: int | None = None) -> BasketLine:
         return self.editor.add_product_id(product_id, quantity)
 
