@@ -417,6 +417,23 @@ class Admin:
             for r in rows
         ]
 
+    def unused_coupons(self, campaign_id: int) -> list[int]:
+        """Coupons of a campaign still to be used (issued, not reserved, redeemed, revoked or expired),
+        oldest first."""
+        c = _t(Coupon)
+        with self.db.read() as conn:
+            return list(
+                conn.execute(
+                    select(c.c.id)
+                    .where(
+                        c.c.campaign_id == campaign_id,
+                        c.c.status == "issued",
+                        c.c.expires_at > int(time.time()),
+                    )
+                    .order_by(c.c.id)
+                ).scalars()
+            )
+
     def coupon_code(self, coupon_id: int) -> IssuedCode:
         """The code of an issued coupon again (e.g. to print it once more), signed with today's key."""
         c = _t(Coupon)
@@ -613,6 +630,18 @@ class Admin:
         """Cancel online. A handed-over order cannot be cancelled; one handed over offline that we have
         not heard of yet is cancelled here, and the handover, when it arrives, wins with an exception."""
         return self._move_order(order_id, ("created", "paid", "ready"), "cancelled")
+
+    def open_pickup_orders(self, store_code: str, status: str = "ready") -> list[tuple[int, str]]:
+        """(order id, pickup code) of a store's paid orders in ``status``, oldest first."""
+        o = _t(PickupOrder)
+        with self.db.read() as conn:
+            store_id = self.store_id(conn, store_code)
+            rows = conn.execute(
+                select(o.c.id, o.c.code)
+                .where(o.c.store_id == store_id, o.c.status == status, o.c.paid.is_(True))
+                .order_by(o.c.id)
+            ).all()
+        return [(r.id, r.code) for r in rows]
 
     def pickup_order(self, order_id: int) -> dict:
         o = _t(PickupOrder)

@@ -39,6 +39,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# A customer's payment codes as their phone shows them (WeChat Pay: 18 digits from 10-15; Alipay: from
+# 25-30); the demo's simulated gateway takes them. Scan them, or type them after Pay -> Payment code.
+DEMO_WECHAT_CODE = "134567890123456789"
+DEMO_ALIPAY_CODE = "281234567890123456"
+
+
 def _print_summary(summary, home) -> None:
     from wcwidth import wcswidth
 
@@ -52,17 +58,23 @@ def _print_summary(summary, home) -> None:
             products=summary.products, members=summary.members
         )
     )
-    print("  " + _("Staff (number, name, role, PIN):"))
+    print("  " + _("Staff: sign in with the staff number, then its PIN (they are not the same):"))
     for sid, (name, role, pin) in sorted(summary.staff.items()):
         label = Role(role).label
-        print(f"    {sid}  {name}  {label}{' ' * (10 - wcswidth(label))}  PIN {pin}")
+        number = _("staff number {number}").format(number=sid)
+        print(f"    {number}  {name}  {label}{' ' * (10 - wcswidth(label))}  PIN {pin}")
     rows = [(_("Demo member phone"), summary.member_phone), (_("Demo member code"), summary.member_code)]
     rows += [
         (_("Coupon (campaign {campaign})").format(campaign=cid), code)
         for cid, code in sorted(summary.coupon_codes.items())
     ]
     if summary.pickup_code:
-        rows.append((_("Pickup order code"), summary.pickup_code))
+        rows.append((_("Pickup order code (ready)"), summary.pickup_code))
+    if summary.payment_codes:
+        rows += [
+            (_("Customer's WeChat Pay code"), DEMO_WECHAT_CODE),
+            (_("Customer's Alipay code"), DEMO_ALIPAY_CODE),
+        ]
     for caption, value in rows:
         print(f"  {caption}: {value}")
 
@@ -139,12 +151,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from hardware.printer import TextPrinter
-    from pos_app.demo_central import start_demo_central
+    from pos_app.demo_central import DEMO_MEMBER_ID, start_demo_central
     from pos_app.i18n import _, set_language
     from pos_app.services.demo import install_demo
 
     home = config.resolve_home(args.home)
-    set_language(config.Settings.load(home).get(config.LANGUAGE))
+    settings = config.Settings.load(home)
+    set_language(settings.get(config.LANGUAGE))
+    # WeChat Pay, Alipay and cards, as a store in China takes them (simulators: no money moves);
+    # a choice made on the settings screen stays
+    settings.setdefault(config.PAYMENT_GATEWAY, "simulator")
+    settings.setdefault(config.PAYMENT_TERMINAL, "simulator")
     problem = None if args.no_window else _no_display()
     if problem:
         print(f"pos-app: {problem}", file=sys.stderr)
@@ -156,7 +173,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             terminal.ctx, products=args.products, members=args.members, seed=args.seed, stand_in_key=False
         )
         started = start_demo_central(terminal, products=args.products, members=args.members, seed=args.seed)
-        summary = replace(summary, member_code=started.member_code, coupon_codes=started.coupon_codes)
+        summary = replace(
+            summary,
+            member_code=started.member_code,
+            coupon_codes=started.coupon_codes,
+            pickup_code=started.pickup_code,
+            payment_codes=terminal.payments.gateway is not None,
+        )
         _print_summary(summary, home)
         central_db = started.central.settings.database_url
         central_cli = _sibling_command("pos-central")
@@ -168,11 +191,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print()
         print(_("Play the online side of O2O from another shell, for example:"))
         print(f"  {central_cli} --database {central_db} issue-coupons 1 --png-dir {home / 'coupons'}")
-        print(f"  {central_cli} --database {central_db} create-pickup S001 --line 49:2 --line 51:1 --paid")
+        print(
+            f"  {central_cli} --database {central_db} create-pickup S001 --line 49:2 --line 51:1"
+            f" --member {DEMO_MEMBER_ID} --paid"
+        )
         print(f"  {central_cli} --database {central_db} member-code --phone {summary.member_phone}")
         print(
             _("The till pulls new pickup orders within seconds; new coupon and member codes verify at once.")
         )
+        print(_("A paid order arrives being prepared: F9, its code, Mark ready, then Hand over."))
         if args.no_window:
             from sync.client import SyncError
             from sync.engine import describe, format_status

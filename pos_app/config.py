@@ -381,6 +381,13 @@ class Settings:
             except (TypeError, ValueError):
                 return var.default
 
+    def setdefault(self, var: ConfigVar[T], value: T) -> None:
+        """Set ``var`` to ``value`` unless the file sets it already (a person's choice stays)."""
+        with self._lock:
+            if var.key in self._values:
+                return
+        self.set(var, value)
+
     def set(self, var: ConfigVar[T], value: T) -> None:
         value = var.coerce(value)
         with self._lock:

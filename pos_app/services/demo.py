@@ -37,6 +37,7 @@ class DemoSummary:
     coupon_codes: dict[int, str]  # campaign id -> code
     member_phone: str
     pickup_code: str
+    payment_codes: bool = False  # the till takes WeChat Pay and Alipay codes (the demo prints two)
 
 
 def load_dataset(ctx: TerminalContext, data: generator.DemoDataset, batch: int = 20_000) -> None:

@@ -41,6 +41,7 @@ class PaymentPanel(Panel):
     card_terminal = Signal(object)  # Money to charge on the connected card terminal
     points = Signal(object)  # a Python int: no 32-bit limit on what was typed
     mobile_requested = Signal(object)  # Money to charge with the customer's payment code
+    code_typed = Signal(str)  # the customer's payment code, typed (the reader could not read it)
     qr_requested = Signal(object)  # Money: show a payment QR code to the customer
     check_qr = Signal()
     cancel_qr = Signal()
@@ -68,6 +69,7 @@ class PaymentPanel(Panel):
         self.qr_data = ""
         self.mode = "amount"  # or "card_ref" / "points"
         self._card_amount: Money | None = None
+        self._code_amount: Money | None = None
         self.stack = QStackedWidget()
         self.body.addWidget(self.stack, 1)
 
@@ -328,6 +330,14 @@ class PaymentPanel(Panel):
             )
             self.amount.setPlaceholderText(_("Approval code"))
             self.keypad.ok.setText(_("Confirm card"))
+        elif mode == "code":
+            self.prompt.setText(
+                _("Scan the customer's payment code for {amount}, or type its digits").format(
+                    amount=money(self._code_amount)
+                )
+            )
+            self.amount.setPlaceholderText(_("Payment code"))
+            self.keypad.ok.setText(_("Charge"))
         elif mode == "points":
             available = payment.points_available if payment else 0
             self.prompt.setText(_("Points to use (up to {points})").format(points=available))
@@ -353,6 +363,13 @@ class PaymentPanel(Panel):
             self.finish.emit(True)
             return
         text = self.amount.text()
+        if self.mode == "code":
+            digits = text.strip().replace(" ", "")
+            if not (digits.isdigit() and 16 <= len(digits) <= 24):
+                self.fail(_("Type the 18 digits under the customer's payment code"))
+                return
+            self.code_typed.emit(digits)
+            return
         if self.mode == "card_ref":
             reference = text.strip()
             if not reference:
@@ -454,9 +471,9 @@ class PaymentPanel(Panel):
         payment = self.view.payment if self.view else None
         if payment is None:
             return
-        amount = self._typed_amount() or payment.due
-        self.prompt.setText(_("Scan the customer's payment code for {amount}").format(amount=money(amount)))
-        self.mobile_requested.emit(amount)
+        self._code_amount = self._typed_amount() or payment.due
+        self._set_mode("code")
+        self.mobile_requested.emit(self._code_amount)
 
     def _qr(self) -> None:
         if self.view is not None and self.view.payment is not None:

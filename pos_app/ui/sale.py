@@ -711,6 +711,7 @@ class SalePage(QWidget):
         panel.take_back.connect(c.take_back_tender)
         panel.finish.connect(c.complete)
         panel.mobile_requested.connect(self._await_payment_code)
+        panel.code_typed.connect(lambda code: c.scan(code, Symbology.UNKNOWN, ScanSource.MANUAL))
         panel.qr_requested.connect(
             lambda amount: c.offer_qr(amount, then=lambda out: panel.show_qr(out.qr_data))
         )
@@ -742,8 +743,7 @@ class SalePage(QWidget):
         if not self.controller.has_mobile_gateway:
             self.show_notice(_("Mobile payments are not set up on this till"), "error")
             return
-        self.awaiting_payment_code = amount
-        self.scan_field.setFocus()
+        self.awaiting_payment_code = amount  # the reader's scan (or the code typed) charges this
 
     def _charge_payment_code(self, scan: PaymentScan, amount: Any) -> None:
         self.awaiting_payment_code = None

@@ -208,30 +208,88 @@ def test_pos_app_demo_plays_the_whole_o2o_loop_from_the_command_line(tmp_path, c
 
     assert pos_cli.main([*demo, "--no-window"]) == 0
     out = capsys.readouterr().out
-    assert "Sync online: 0 to send" in out and "PIN" in out
-    codes = dict(re.findall(r"^  ([\w ()]+): (\S+)$", out, re.MULTILINE))
+    assert "Sync online: 0 to send" in out
+    codes = dict(re.findall(r"^  ([\w '()]+): (\S+)$", out, re.MULTILINE))
     pickup_command = next(line.split() for line in out.splitlines() if "create-pickup" in line)
     database = pickup_command[pickup_command.index("--database") + 1]
     assert central_cli.main(pickup_command[1:]) == 0
     order_code = re.search(r"pickup code (\w+)", capsys.readouterr().out).group(1)
     coupon_command = next(line.split() for line in out.splitlines() if "issue-coupons" in line)
+    png_dir = coupon_command[coupon_command.index("--png-dir") + 1]
+    assert png_dir.startswith(str(home))  # under the demo's folder, not wherever make ran
     assert central_cli.main(coupon_command[1:]) == 0
     _coupon_id, new_coupon = capsys.readouterr().out.strip().splitlines()[0].split("\t")
 
     assert pos_cli.main([*demo, "--no-window"]) == 0  # a second start: same platform, no new enrolment
-    assert "Enrolled" not in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "Enrolled" not in again
     terminal = build_terminal(home)
     try:
-        pin = re.search(r"1001 .* PIN (\d+)", out).group(1)
+        pin = re.search(r"staff number 1001 .* PIN (\d+)", out).group(1)
         cashier = terminal.staff.sign_in(1001, pin)
         terminal.checkout.set_cashier(cashier)
         terminal.till.open(cashier, Money.of("500"))
         terminal.checkout.add_product_id(49)
         assert terminal.checkout.scan(codes["Demo member code"]).ok
         assert terminal.checkout.scan(codes["Coupon (campaign 1)"]).ok
-        terminal.checkout.remove_coupon(700_001)
+        terminal.checkout.remove_coupon(terminal.checkout.basket.coupons[0].coupon_id)
         assert terminal.checkout.scan(new_coupon).ok  # issued while the demo ran: verifies offline
         assert terminal.pickup.find(order_code) is not None  # pulled from the platform
+        assert terminal.settings.get(config.PAYMENT_GATEWAY) == "simulator"  # WeChat Pay and Alipay on
     finally:
         terminal.close()
     assert database.startswith("sqlite:///") and str(home) in database
+
+
+def test_pos_app_demo_prints_staff_numbers_with_their_pins_and_codes_that_still_work(
+    tmp_path, capsys, monkeypatch
+):
+    """Every start prints a coupon and a pickup order that can still be used: once the first ones are
+    used at the till, the next start prints fresh ones."""
+    from pos_app import config
+    from pos_app.app import build_terminal
+    from pos_app.config import Settings
+    from resources.demo.generator import staff_pins
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    home = tmp_path / "home"
+    Settings.load(home).set(config.LANGUAGE, "en")
+    demo = ["--home", str(home), "demo", "--products", "300", "--members", "20", "--no-window"]
+    assert pos_cli.main(demo) == 0
+    first = capsys.readouterr().out
+    assert "sign in with the staff number, then its PIN" in first
+    pins = dict(re.findall(r"staff number (\d+) .* PIN (\d+)", first))
+    assert pins == {str(k): v for k, v in staff_pins(42).items()} and pins["1001"] != "1001"
+    assert "Customer's WeChat Pay code: 134567890123456789" in first
+    codes = dict(re.findall(r"^  ([\w '()]+): (\S+)$", first, re.MULTILINE))
+    coupon, pickup = codes["Coupon (campaign 1)"], codes["Pickup order code (ready)"]
+
+    terminal = build_terminal(home)
+    try:  # the cashier uses both
+        cashier = terminal.staff.sign_in(1001, pins["1001"])
+        terminal.checkout.set_cashier(cashier)
+        terminal.till.open(cashier, Money.of("500"))
+        for product in (49, 50):
+            terminal.checkout.add_product_id(product)
+        assert terminal.checkout.scan(coupon).ok
+        terminal.checkout.pay_cash(terminal.checkout.start_payment().due)
+        terminal.checkout.complete(print_receipt=False)
+        order = terminal.pickup.find(code=pickup)
+        terminal.pickup.handover(cashier, order.id)
+    finally:
+        terminal.close()
+
+    assert pos_cli.main(demo) == 0
+    second = capsys.readouterr().out
+    codes = dict(re.findall(r"^  ([\w '()]+): (\S+)$", second, re.MULTILINE))
+    assert codes["Coupon (campaign 1)"] != coupon and codes["Pickup order code (ready)"] != pickup
+    terminal = build_terminal(home)
+    try:  # and the new ones work
+        cashier = terminal.staff.sign_in(1001, pins["1001"])
+        terminal.checkout.set_cashier(cashier)
+        terminal.checkout.add_product_id(49)
+        assert terminal.checkout.scan(codes["Coupon (campaign 1)"]).ok
+        order = terminal.pickup.find(code=codes["Pickup order code (ready)"])
+        assert order.status == "ready" and not order.handed_over_here
+    finally:
+        terminal.close()

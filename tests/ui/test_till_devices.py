@@ -62,6 +62,21 @@ class TestPaymentDevices:
         payment = window.sale.view.payment
         assert payment.settled and payment.tenders[0].label == "WeChat Pay"
 
+    def test_a_payment_code_the_reader_cannot_read_is_typed(self, qtbot, window):
+        start(qtbot, window)
+        scan(qtbot, window, barcodes(window.terminal, 4)[0])
+        panel = pay(qtbot, window)
+        qtbot.mouseClick(panel.mobile_button, Qt.MouseButton.LeftButton)
+        assert panel.mode == "code" and panel.amount.hasFocus()
+        qtbot.keyClicks(panel.amount, "1345")
+        qtbot.keyClick(panel.amount, "\r")
+        assert "18 digits" in panel.error.text() and not window.sale.view.payment.tenders
+        qtbot.keyClicks(panel.amount, "67890123456789")
+        qtbot.keyClick(panel.amount, "\r")
+        settle(qtbot, window)
+        payment = window.sale.view.payment
+        assert payment.settled and payment.tenders[0].label == "WeChat Pay"
+
     def test_card_charged_without_an_answer_is_settled_by_a_supervisor(self, qtbot, window):
         start(qtbot, window)
         fast_payments(window)
