@@ -50,7 +50,17 @@ class TaskRunner(QObject):
             item = self._queue.get()
             if item is _STOP:
                 return
-            self._execute(*item)
+            if callable(item):
+                self._deliver_event(item)
+            else:
+                self._execute(*item)
+
+    @staticmethod
+    def _deliver_event(fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception:  # the services' handler failed: nobody waits for an answer, so log it
+            log.exception("delivering an event on the database worker failed")
 
     def _execute(
         self, fn: Callable[[], Any], on_success: Callable | None, on_failure: Callable | None
@@ -100,6 +110,14 @@ class TaskRunner(QObject):
             return
         self._started()
         self._pool.submit(self._execute, fn, on_success, on_failure)
+
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` on the database worker after the work already queued, with no answer to the GUI:
+        how an event from another thread reaches the services (``pos_app.events.Inbox``). Thread-safe;
+        dropped once the runner is shut down."""
+        if self._closed:
+            return
+        self._queue.put(fn)
 
     @property
     def pending(self) -> int:
