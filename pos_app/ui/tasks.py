@@ -124,28 +124,6 @@ class TaskRunner(QObject):
         with self._lock:
             return self._pending
 
-    def call_sync(self, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Run ``fn`` on the database worker and wait (start-up and shutdown only, never per keystroke)."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def wrapped() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        self._queue.put((wrapped, None, None))
-        with self._lock:
-            self._pending += 1
-        if not done.wait(timeout):
-            raise TimeoutError("the database worker did not answer")
-        if "error" in box:
-            raise box["error"]
-        return box.get("value")
-
     def shutdown(self, timeout: float = 10.0) -> None:
         """Finish queued work, then stop the threads."""
         if self._closed:
