@@ -5,7 +5,8 @@ FNC1 (ASCII 29) separators and Digital Link URIs, and checks every value against
 (lengths, character sets, dates, GTIN/GLN/SSCC check digits). This module adds what biip leaves to
 the application, each rule from the GS1 General Specifications:
 
-- the check digit of every other AI whose value carries one (253, 255, 8003, 8006, 8017, 8018, 8026);
+- the check digit of every other AI whose value carries one (253, 255, 402, 8003, 8006, 8017, 8018,
+  8026);
 - an AI repeated with a different value (4.14.1), and the invalid pairs and mandatory associations
   (4.14.1 and 4.14.2) of the AIs a till meets;
 - what a till makes of the values: the GTIN, the net weight in grams (310n kg, 320n lb), the price
@@ -39,7 +40,7 @@ ISO4217_NUMERIC = {"CNY": "156", "HKD": "344", "MOP": "446", "TWD": "901", "USD"
 
 #: AIs whose value starts with a mod-10 check digit field: AI -> (start, length). GS1 General
 #: Specifications 3.2 (the "csum" components). 00, 01-03 and 410-417 biip checks itself.
-_CHECKED = {"253": (0, 13), "255": (0, 13), "8003": (1, 13), "8006": (0, 14), "8017": (0, 18)}
+_CHECKED = {"402": (0, 17), "253": (0, 13), "255": (0, 13), "8003": (1, 13), "8006": (0, 14), "8017": (0, 18)}
 _CHECKED |= {"8018": (0, 18), "8026": (0, 14)}
 
 _WEIGHT_KG = tuple(f"310{n}" for n in range(6))
@@ -63,6 +64,9 @@ _EXCLUSIVE = (
     ("4330", "4331"), ("4332", "4333"),
 )  # fmt: skip
 
+_TRADE_MEASURES = (*range(310, 317), *range(320, 330), 350, 351, 352, 356, 357, 360, 361, 364, 365, 366)
+_LOGISTIC_MEASURES = (*range(330, 337), *range(340, 350), 353, 354, 355, 362, 363, 367, 368, 369)
+
 # Mandatory associations (4.14.2): the AI needs one of each listed group.
 _REQUIRES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("02", (("37",),)),
@@ -79,13 +83,20 @@ _REQUIRES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("250", (("01", "8006"), ("21",))),
     ("251", (("01", "8006"),)),
     ("30", (("01", "02"),)),
-    ("31nn", (("01", "02", "00"),)),
-    ("32nn", (("01", "02"),)),
-    ("35nn", (("01", "02", "00"),)),
-    ("36nn", (("01", "02", "00"),)),
+    # trade measures (net weight, length, ...) need the item; logistic ones (gross weight, ...) a unit
+    *((f"{family}n", (("01", "02"),)) for family in _TRADE_MEASURES),
+    *((f"{family}n", (("00", "01"),)) for family in _LOGISTIC_MEASURES),
+    ("337n", (("01",),)),
     ("37", (("00",), ("02", "8026"))),
+    ("390n", (("255", "8020"),)),
+    ("391n", (("8020",),)),
     ("392n", (("01",), _MEASURES)),
     ("393n", (_MEASURES,)),
+    ("395n", (_MEASURES,)),
+    ("394n", (("255",),)),
+    ("8111", (("255",),)),
+    ("8020", (("415",),)),
+    ("43nn", (("00",),)),  # shipping and delivery (4300-4333) describe a logistic unit
     ("8200", (("01",),)),
 )
 
@@ -126,6 +137,11 @@ def _message(text: str, bracketed: bool) -> GS1Message:
         pieces = _split_bracketed(text)
         if isinstance(pieces, BarcodeError):
             raise pieces
+        # and biip's bracketed reader drops spaces inside a value ("A B" reads as "AB"): GS1 refuses
+        for ai, value in pieces:
+            problem = _value_problem(ai, value)
+            if problem:
+                raise BarcodeError(problem, ai)
     try:
         message = (
             GS1Message.parse_hri(text, config=_CONFIG)
@@ -134,6 +150,13 @@ def _message(text: str, bracketed: bool) -> GS1Message:
         )
     except ParseError as exc:
         raise _diagnose(text, bracketed) from exc
+    if not bracketed:
+        # biip stops a variable-length value at its longest and reads on, where GS1 wants the
+        # separator: "(715)" with 27 characters is too long, not an AI 715 and something else
+        pieces = _split_raw(text)
+        read = [(es.ai.ai, es.value) for es in message.element_strings]
+        if isinstance(pieces, BarcodeError) or pieces != read:
+            raise _diagnose(text, bracketed)
     return message
 
 
