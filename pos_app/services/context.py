@@ -16,9 +16,9 @@ from hardware.printer import ReceiptPrinter
 from pos_app import config
 from pos_app.config import Settings
 from pos_app.db.database import Database
-from pos_app.domain.barcodes import ScaleLayout
 from pos_app.domain.members import PointsRule
 from pos_app.domain.money import CashRounding
+from pos_app.domain.scale_labels import ScaleLayout
 from pos_app.events import EventBus, Inbox
 from pos_app.services.scanning import ScanContext
 from sync.protocol.tokens import public_keys_from_config
@@ -147,4 +147,6 @@ class TerminalContext:
             public_keys=public_keys_from_config(self.settings.get(config.PLATFORM_KEYS)),
             currency=self.currency,
             clock=self.clock.timestamp,
+            expired_goods=self.settings.get(config.EXPIRED_GOODS),
+            store_id=self.settings.get(config.STORE_ID),
         )
