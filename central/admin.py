@@ -48,7 +48,6 @@ from sync.protocol.wire import EnrolResponse
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a person
 DEFAULT_CODE_DAYS = 365
-PICKUP_STATES = ("created", "paid", "ready", "handed_over", "cancelled")
 
 
 class AdminError(ValueError):
@@ -156,6 +155,7 @@ class Admin:
                 device_id=device_id,
                 store_code=store.code,
                 store_name=store.name,
+                store_id=row.store_id,
                 terminal_code=row.terminal_code,
                 platform_keys=public_keys(conn),
                 member_lookup_salt=member_lookup_salt(conn),
@@ -195,31 +195,6 @@ class Admin:
             )
             if result.rowcount != 1:
                 raise AdminError(f"no product {product_id}")
-
-    def set_stock(self, store_code: str, product_id: int, on_hand: int, reason: str = "count") -> None:
-        """A stock count: the difference to the current level goes into the ledger as one move."""
-        with self.db.write() as conn:
-            store_id = self.store_id(conn, store_code)
-            version = next_version(conn)
-            current = conn.execute(
-                select(_t(StockLevel).c.on_hand).where(
-                    _t(StockLevel).c.store_id == store_id, _t(StockLevel).c.product_id == product_id
-                )
-            ).scalar()
-            delta = on_hand - (current or 0)
-            move = {
-                "store_id": store_id,
-                "product_id": product_id,
-                "delta": delta,
-                "reason": reason,
-                "ref": f"count:{product_id}",
-                "event_id": None,
-                "created_at": utcnow(),
-            }
-            conn.execute(_t(StockMove).insert(), [move])
-            exceptions: list[ExceptionRecord] = []
-            apply_stock(conn, [move], version, exceptions)
-            insert_exceptions(conn, exceptions)
 
     # --- members ----------------------------------------------------------------------------------
     def create_member(
@@ -346,7 +321,9 @@ class Admin:
         offline_max_value: int | None = None,
         starts_at: str | None = None,
         ends_at: str | None = None,
+        stores: tuple[str, ...] = (),
     ) -> int:
+        """A coupon campaign; its coupons are redeemable in ``stores`` (store codes), or everywhere."""
         if not isinstance(offer, dict) or "kind" not in offer:
             raise AdminError("an offer needs a kind (amount_off, percent_off, spend_get_off, buy_n_get_m)")
         c = _t(CouponCampaign)
@@ -354,6 +331,11 @@ class Admin:
             version = next_version(conn)
             if campaign_id is None:
                 campaign_id = (conn.execute(select(func.max(c.c.id))).scalar() or 0) + 1
+            if len(stores) > tokens.MAX_STORES:
+                raise AdminError(
+                    f"a campaign names at most {tokens.MAX_STORES} stores (or none: every store)"
+                )
+            store_ids = ",".join(str(self.store_id(conn, code)) for code in stores)
             conn.execute(
                 c.insert().values(
                     id=campaign_id,
@@ -365,6 +347,7 @@ class Admin:
                     single_use=single_use,
                     offline_allowed=offline_allowed,
                     offline_max_value=offline_max_value,
+                    store_ids=store_ids,
                     revoked=False,
                     version=version,
                 )
@@ -380,13 +363,12 @@ class Admin:
         c = _t(Coupon)
         expires = int(time.time()) + days * 86400
         with self.db.write() as conn:
-            if (
-                conn.execute(
-                    select(_t(CouponCampaign).c.id).where(_t(CouponCampaign).c.id == campaign_id)
-                ).first()
-                is None
-            ):
+            campaign = conn.execute(
+                select(_t(CouponCampaign).c.store_ids).where(_t(CouponCampaign).c.id == campaign_id)
+            ).first()
+            if campaign is None:
                 raise AdminError(f"no campaign {campaign_id}")
+            stores = _store_ids(campaign.store_ids)
             key_id, key = signing_key(conn)
             version = next_version(conn)
             start = (
@@ -412,7 +394,9 @@ class Admin:
                 raise AdminError("those coupon ids are taken") from exc
         return [
             IssuedCode(
-                r["id"], tokens.issue(tokens.CouponToken(r["id"], campaign_id, expires, key_id), key), expires
+                r["id"],
+                tokens.issue(tokens.CouponToken(r["id"], campaign_id, expires, key_id, stores), key),
+                expires,
             )
             for r in rows
         ]
@@ -438,11 +422,18 @@ class Admin:
         """The code of an issued coupon again (e.g. to print it once more), signed with today's key."""
         c = _t(Coupon)
         with self.db.read() as conn:
-            row = conn.execute(select(c.c.campaign_id, c.c.expires_at).where(c.c.id == coupon_id)).first()
+            k = _t(CouponCampaign)
+            row = conn.execute(
+                select(c.c.campaign_id, c.c.expires_at, k.c.store_ids)
+                .join(k, k.c.id == c.c.campaign_id)
+                .where(c.c.id == coupon_id)
+            ).first()
             if row is None:
                 raise AdminError(f"no coupon {coupon_id}")
             key_id, key = signing_key(conn)
-        token = tokens.CouponToken(coupon_id, row.campaign_id, row.expires_at, key_id)
+        token = tokens.CouponToken(
+            coupon_id, row.campaign_id, row.expires_at, key_id, _store_ids(row.store_ids)
+        )
         return IssuedCode(coupon_id, tokens.issue(token, key), row.expires_at)
 
     def revoke_coupon(self, coupon_id: int, reason: str = "") -> None:
@@ -569,12 +560,13 @@ class Admin:
     def pickup_code(self, order_id: int, days: int = 30) -> IssuedCode:
         o = _t(PickupOrder)
         with self.db.read() as conn:
-            row = conn.execute(select(o.c.code).where(o.c.id == order_id)).first()
+            row = conn.execute(select(o.c.code, o.c.store_id).where(o.c.id == order_id)).first()
             if row is None:
                 raise AdminError(f"no pickup order {order_id}")
             key_id, key = signing_key(conn)
         expires = int(time.time()) + days * 86400
-        text = tokens.issue(tokens.PickupToken(order_id, int(row.code), expires, key_id), key)
+        token = tokens.PickupToken(order_id, int(row.code), expires, key_id, row.store_id)
+        text = tokens.issue(token, key)
         return IssuedCode(order_id, text, expires)
 
     def _move_order(self, order_id: int, allowed_from: tuple[str, ...], to: str) -> dict:
@@ -826,3 +818,7 @@ class _OrderRow:
 
 
 __all__ = ["Admin", "AdminError", "EnrolmentRefused", "IssuedCode"]
+
+
+def _store_ids(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part)

@@ -102,6 +102,7 @@ def cmd_create_campaign(args: argparse.Namespace) -> int:
         offline_max_value=args.offline_max,
         starts_at=args.starts,
         ends_at=args.ends,
+        stores=tuple(args.store),
     )
     print(f"Campaign {campaign_id}")
     return 0
@@ -310,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--starts", default=None, help="ISO date-time")
     p.add_argument("--ends", default=None, help="ISO date-time")
+    p.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        help="store code where its coupons may be used (repeat for up to 8 stores; none: every store)",
+    )
     p.set_defaults(func=cmd_create_campaign)
 
     p = sub.add_parser("issue-coupons", help="issue coupon codes (text, and QR PNGs with --png-dir)")

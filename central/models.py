@@ -211,6 +211,8 @@ class CouponCampaign(Base):
     offline_max_value: Mapped[int | None] = mapped_column(Integer, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(BigInteger, index=True)
+    # ids of the stores where its coupons may be redeemed, comma separated; empty: every store
+    store_ids: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Coupon(Base):

@@ -29,7 +29,6 @@ class Kind:
     PICKUP_HANDED_OVER_TWICE = "pickup_handed_over_twice"
     PICKUP_UNKNOWN = "pickup_unknown"
     PICKUP_READY_CONFLICT = "pickup_ready_conflict"  # marked ready in store, but cancelled or unpaid
-    DUPLICATE_SALE = "duplicate_sale"
     UNKNOWN_SALE = "unknown_sale"
 
 

@@ -8,6 +8,7 @@ the defaults; unknown keys are kept (a newer version may have written them) but 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from typing import Any, Generic, TypeVar
 import platformdirs
 
 from pos_app.i18n import N_
+
+log = logging.getLogger(__name__)
 
 ENV_HOME = "POS_HOME"
 APP_NAME = "o2o-store"
@@ -43,8 +46,10 @@ class ConfigVar(Generic[T]):
         _REGISTRY[self.key] = self
 
     def coerce(self, value: Any) -> T:
-        if self.type_ is bool and isinstance(value, str):
-            value = value.strip().lower() in {"1", "true", "yes", "on"}
+        """``value`` as this setting's type; raises ``ValueError`` when it is not one (a typo in the
+        settings file must not quietly turn a switch off)."""
+        if self.type_ is bool:
+            value = _as_bool(self.key, value)
         elif self.type_ in (list, dict):
             if not isinstance(value, self.type_):
                 raise ValueError(f"{self.key}: expected {self.type_.__name__}")
@@ -55,6 +60,30 @@ class ConfigVar(Generic[T]):
         if self.validate is not None and not self.validate(value):
             raise ValueError(f"{self.key}: {value!r} is not valid")
         return value
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{key}: {value!r} is not yes or no (true/false, on/off, 1/0)")
+
+
+def _valid_scale_layout(rules: list) -> bool:
+    from pos_app.domain.scale_labels import ScaleLayout
+
+    try:
+        ScaleLayout.from_config(rules)
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
 
 
 def registry() -> dict[str, ConfigVar[Any]]:
@@ -70,6 +99,12 @@ STORE_NAME = ConfigVar("store.name", "O2O 示范店 Demo Store", str, N_("Store 
 STORE_ADDRESS = ConfigVar("store.address", "上海市静安区南京西路 1 号", str, N_("Store address on receipts"))
 STORE_TAX_ID = ConfigVar("store.tax_id", "91310000MA1FL0000X", str, N_("Taxpayer ID on receipts"))
 STORE_CODE = ConfigVar("store.code", "S001", str, N_("Store code given by the central platform"))
+STORE_ID = ConfigVar(
+    "store.id",
+    0,
+    int,
+    N_("Store number on the central platform (set at enrolment; pickup and coupon codes name it)"),
+)
 TERMINAL_CODE = ConfigVar("terminal.code", "T01", str, N_("Terminal code within the store"))
 CURRENCY = ConfigVar("money.currency", "CNY", str, N_("Currency of the store"))
 CASH_ROUNDING = ConfigVar(
@@ -90,11 +125,24 @@ POINTS_OFFLINE_LIMIT = ConfigVar(
 SCALE_LAYOUT = ConfigVar(
     "scan.scale_layout",
     [
-        {"prefix": "21", "item_digits": 5, "value": "price", "value_digits": 5},
-        {"prefix": "22", "item_digits": 5, "value": "weight", "value_digits": 5},
+        {"flag": "21", "preset": "dahua-13-amount"},
+        {"flag": "22", "preset": "dahua-13-weight"},
     ],
     list,
-    N_("Layout of price- and weight-embedded barcodes from the scales (prefixes 20-29)"),
+    N_(
+        "Labels the scales print: a flag (1 or 2 digits from 2) and a preset (dahua-13-amount, "
+        "dahua-13-weight, dahua-18, aclas-13-amount, aclas-13-weight, aclas-13-plu6-weight, aclas-18, "
+        "gs1-price-verifier) or a layout such as FFIIIIIPPPPPWWWWWC (F flag, I PLU, P amount in fen, "
+        "W weight in grams, V price verifier, C check digit)"
+    ),
+    validate=_valid_scale_layout,
+)
+EXPIRED_GOODS = ConfigVar(
+    "scan.expired_goods",
+    "warn",
+    str,
+    N_("A product scanned past the expiry date its GS1 code carries: warn the cashier, or refuse it"),
+    choices=("warn", "refuse"),
 )
 SCAN_HOLD_OFF_MS = ConfigVar(
     "scan.hold_off_ms", 1500, int, N_("Ignore the same code from the camera for this long (ms)")
@@ -352,6 +400,7 @@ class Settings:
         self.home = home
         self._lock = threading.Lock()
         self._values: dict[str, Any] = dict(values or {})
+        self._warned: set[str] = set()
 
     @property
     def file(self) -> Path:
@@ -378,7 +427,10 @@ class Settings:
                 return json.loads(json.dumps(default)) if isinstance(default, list | dict) else default
             try:
                 return var.coerce(self._values[var.key])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as exc:
+                if var.key not in self._warned:  # once per setting: get() runs on every scan
+                    self._warned.add(var.key)
+                    log.warning("%s: %s; using the default %r", self.file, exc, var.default)
                 return var.default
 
     def setdefault(self, var: ConfigVar[T], value: T) -> None:

@@ -131,6 +131,7 @@ def enrol(
     settings.set(config.PLATFORM_KEYS, dict(answer.platform_keys))
     settings.set(config.MEMBER_LOOKUP_SALT, answer.member_lookup_salt)
     settings.set(config.STORE_CODE, answer.store_code)
+    settings.set(config.STORE_ID, answer.store_id)
     settings.set(config.TERMINAL_CODE, answer.terminal_code)
     db.set_meta("sync.enrolled_at", str(answer.server_time))
     return answer

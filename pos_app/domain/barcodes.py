@@ -1,29 +1,28 @@
-"""Scan events and the parsing of product codes: GTIN check digits, UPC-E expansion, price- and
-weight-embedded store codes (GS1 prefixes 20-29), GS1 element strings, and the mobile payment codes
-of WeChat Pay, Alipay and UnionPay.
+"""Scan events and the parsing of product codes: GTIN check digits, UPC-E expansion, EAN add-ons,
+AIM symbology identifiers, and the mobile payment codes of WeChat Pay, Alipay and UnionPay.
 
-GTIN check digits and GS1 element strings go through python-stdnum (``stdnum.ean``, ``stdnum.gs1_128``);
-what it has no function for -- UPC-E expansion and the 4/5-digit price check digit of GS1 General
+GTIN check digits go through python-stdnum (``stdnum.ean``); GS1 element strings and Digital Link
+through biip (``pos_app.domain.gs1``); the store's scale labels are ``pos_app.domain.scale_labels``.
+What no library has -- UPC-E expansion and the 4/5-digit price check digit of GS1 General
 Specifications section 7.9.3 -- is here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import date
 from enum import StrEnum
 
 from stdnum import ean as stdnum_ean
-from stdnum import gs1_128
-from stdnum.exceptions import ValidationError
 
 from pos_app.domain.money import Money
 
 
 class Symbology(StrEnum):
     EAN13 = "ean13"
+    EAN13_ADDON = "ean13_addon"  # EAN-13 or UPC-A followed by a 2- or 5-digit add-on (periodicals)
     EAN8 = "ean8"
     UPCA = "upca"
     UPCE = "upce"
@@ -32,7 +31,25 @@ class Symbology(StrEnum):
     DATABAR = "databar"
     DATABAR_EXPANDED = "databar_expanded"
     QR = "qr"
+    GS1_QR = "gs1_qr"
+    DATAMATRIX = "datamatrix"
+    GS1_DATAMATRIX = "gs1_datamatrix"
+    DOTCODE = "dotcode"
+    GS1_DOTCODE = "gs1_dotcode"
     UNKNOWN = "unknown"
+
+
+#: Symbologies whose data is a GS1 element string (FNC1 in first position, ISO/IEC 15424 modifiers).
+GS1_SYMBOLOGIES = frozenset(
+    {
+        Symbology.GS1_128,
+        Symbology.DATABAR,
+        Symbology.DATABAR_EXPANDED,
+        Symbology.GS1_QR,
+        Symbology.GS1_DATAMATRIX,
+        Symbology.GS1_DOTCODE,
+    }
+)
 
 
 class ScanSource(StrEnum):
@@ -52,24 +69,36 @@ class ScanEvent:
     at: float = field(default_factory=time.monotonic)
 
 
-# AIM symbology identifiers some readers prefix to the data (ISO/IEC 15424).
+# AIM symbology identifiers some readers prefix to the data (ISO/IEC 15424; GS1 General
+# Specifications 5.1.2 table "Symbology identifiers for GS1 data carriers").
 AIM_PREFIXES: Mapping[str, Symbology] = {
     "]E0": Symbology.EAN13,  # EAN-13, UPC-A and UPC-E (as 13 digits)
+    "]E3": Symbology.EAN13_ADDON,  # EAN-13/UPC-A/UPC-E with its 2- or 5-digit add-on
     "]E4": Symbology.EAN8,
     "]C0": Symbology.CODE128,
     "]C1": Symbology.GS1_128,
-    "]e0": Symbology.DATABAR,
+    "]e0": Symbology.DATABAR,  # the whole GS1 DataBar family and its composites
     "]Q1": Symbology.QR,
-    "]Q3": Symbology.QR,  # GS1 QR
+    "]Q3": Symbology.GS1_QR,
+    "]d1": Symbology.DATAMATRIX,
+    "]d2": Symbology.GS1_DATAMATRIX,
+    "]J0": Symbology.DOTCODE,
+    "]J1": Symbology.GS1_DOTCODE,
 }
 
 GS = "\x1d"  # FNC1 in GS1 element strings as transmitted by readers
 
 
 def strip_aim(text: str) -> tuple[str, Symbology | None]:
-    for prefix, symbology in AIM_PREFIXES.items():
-        if text.startswith(prefix):
-            return text[len(prefix) :], symbology
+    """The data without its AIM prefix, and the symbology the prefix names. Any other well-formed
+    prefix (``]`` + letter + modifier) is removed too: it is the reader's, never the code's."""
+    if len(text) < 3 or text[0] != "]":
+        return text, None
+    symbology = AIM_PREFIXES.get(text[:3])
+    if symbology is not None:
+        return text[3:], symbology
+    if text[1].isascii() and text[1].isalpha() and text[2].isascii() and text[2].isalnum():
+        return text[3:], Symbology.UNKNOWN
     return text, None
 
 
@@ -130,60 +159,7 @@ def price_check_digit(value: str) -> str:
     raise ValueError("price check digits exist for 4 or 5 digits")
 
 
-# --- store codes from scales (prefix 20-29) -------------------------------------------------------
-
-
-class EmbeddedValue(StrEnum):
-    PRICE = "price"  # in minor units (fen)
-    WEIGHT = "weight"  # in grams
-
-
-@dataclass(frozen=True, slots=True)
-class ScaleRule:
-    """Layout of one EAN-13 prefix printed by the store's scales:
-
-    prefix (2) + item code (``item_digits``) + [verifier digit] + value (``value_digits``) + check digit
-    must add up to 13 digits.
-    """
-
-    prefix: str
-    item_digits: int
-    value: EmbeddedValue
-    value_digits: int
-    value_check: bool = False
-
-    def __post_init__(self) -> None:
-        if len(self.prefix) != 2 or not self.prefix.isdigit() or not 20 <= int(self.prefix) <= 29:
-            raise ValueError(f"scale prefix must be 20-29, got {self.prefix!r}")
-        if 2 + self.item_digits + int(self.value_check) + self.value_digits + 1 != 13:
-            raise ValueError(f"scale layout for prefix {self.prefix} does not add up to 13 digits")
-        if self.value_check and self.value_digits not in (4, 5):
-            raise ValueError("a verifier digit needs a 4- or 5-digit value")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> ScaleRule:
-        return cls(
-            prefix=str(data["prefix"]),
-            item_digits=int(data["item_digits"]),  # type: ignore[arg-type]
-            value=EmbeddedValue(str(data["value"])),
-            value_digits=int(data["value_digits"]),  # type: ignore[arg-type]
-            value_check=bool(data.get("value_check", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ScaleLayout:
-    rules: tuple[ScaleRule, ...] = ()
-
-    @classmethod
-    def from_config(cls, rules: Sequence[Mapping[str, object]]) -> ScaleLayout:
-        return cls(tuple(ScaleRule.from_dict(r) for r in rules))
-
-    def rule_for(self, code: str) -> ScaleRule | None:
-        for rule in self.rules:
-            if code.startswith(rule.prefix):
-                return rule
-        return None
+# Scale labels (restricted circulation numbers) live in pos_app.domain.scale_labels.
 
 
 # --- results --------------------------------------------------------------------------------------
@@ -199,9 +175,34 @@ class ProductKey(StrEnum):
 class ProductCode:
     key: ProductKey
     value: str  # GTIN-14, SKU or PLU
-    price: Money | None = None  # from a price-embedded label or GS1 AI 392x
-    weight_grams: int | None = None  # from a weight-embedded label or GS1 AI 310x
+    price: Money | None = None  # from a price-embedded label or GS1 AI 392n/393n
+    weight_grams: int | None = None  # from a weight-embedded label or GS1 AI 310n/320n
     alternates: tuple[str, ...] = ()  # other GTIN-14s the same digits may be (8-digit EAN-8 vs UPC-E)
+    addon: str = ""  # the 2- or 5-digit EAN add-on (issue number of a periodical)
+    #: every GS1 Application Identifier read with it, in the code's order (lot, expiry, serial, ...),
+    #: kept on the sale line for traceability
+    ais: tuple[tuple[str, str], ...] = ()
+    expiry: date | None = None  # earliest of AI 15/16/17 (best before, sell by, use by)
+    expired: bool = False  # the expiry is past: the checkout warns the cashier
+    count: int | None = None  # GS1 AI 30 (variable count)
+
+    def ai(self, ai: str) -> str | None:
+        for key, value in self.ais:
+            if key == ai:
+                return value
+        return None
+
+    @property
+    def trace(self) -> str:
+        """What the sale line keeps of a GS1 code for traceability: ``(10)LOT(17)YYMMDD(21)SERIAL``."""
+        kept = [(k, v) for k, v in self.ais if k not in _PRICING_AIS]
+        text = "".join(f"({k}){v}" for k, v in kept)
+        return text + (f" +{self.addon}" if self.addon else "")
+
+
+# AIs whose values the line already carries (GTIN, weight, price, count): not repeated in ``trace``
+_PRICING_AIS = frozenset({"01", "30"} | {f"310{n}" for n in range(6)} | {f"320{n}" for n in range(6)})
+_PRICING_AIS = _PRICING_AIS | {f"392{n}" for n in range(10)} | {f"393{n}" for n in range(10)}
 
 
 class PaymentProvider(StrEnum):
@@ -229,17 +230,21 @@ def payment_provider(digits: str) -> PaymentProvider | None:
 
 
 class BarcodeError(ValueError):
-    """The digits cannot be a product code; ``code`` says why (for the classifier's message)."""
+    """The text cannot be a product code. ``code`` says why (the classifier's message); ``ai`` names
+    the GS1 Application Identifier at fault, when there is one."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
+    def __init__(self, code: str, ai: str = "") -> None:
+        super().__init__(f"{code} ({ai})" if ai else code)
         self.code = code
+        self.ai = ai
 
 
-def parse_gtin_digits(
-    digits: str, symbology: Symbology | None, layout: ScaleLayout, currency: str = "CNY"
-) -> ProductCode:
-    """Interpret 8, 12, 13 or 14 digits as a product code. Raises ``BarcodeError``."""
+def parse_gtin_digits(digits: str, symbology: Symbology | None) -> ProductCode:
+    """Interpret 8, 12, 13 or 14 digits as a GTIN. Raises ``BarcodeError``.
+
+    Scale labels (restricted circulation numbers) are the store's: the classifier asks the scale
+    layouts before it gets here.
+    """
     n = len(digits)
     if n == 8:
         if symbology is Symbology.UPCE:
@@ -260,55 +265,14 @@ def parse_gtin_digits(
         raise BarcodeError("length")
     if not stdnum_ean.is_valid(digits):
         raise BarcodeError("check_digit")
-    if n == 13 and digits[0] == "2":
-        rule = layout.rule_for(digits)
-        if rule is not None:
-            return _embedded(digits, rule, currency)
     return ProductCode(ProductKey.GTIN, to_gtin14(digits))
 
 
-def _embedded(digits: str, rule: ScaleRule, currency: str) -> ProductCode:
-    item = digits[2 : 2 + rule.item_digits]
-    pos = 2 + rule.item_digits
-    if rule.value_check:
-        verifier = digits[pos]
-        pos += 1
-    value = digits[pos : pos + rule.value_digits]
-    if rule.value_check and price_check_digit(value) != verifier:
-        raise BarcodeError("price_check_digit")
-    number = int(value)
-    plu = item.lstrip("0") or "0"
-    if rule.value is EmbeddedValue.PRICE:
-        return ProductCode(ProductKey.PLU, plu, price=Money(number, currency))
-    if number == 0:
-        raise BarcodeError("zero_weight")
-    return ProductCode(ProductKey.PLU, plu, weight_grams=number)
-
-
-def parse_gs1_element_string(text: str, currency: str = "CNY") -> ProductCode:
-    """GS1 element string (from GS1-128 or GS1 DataBar) with AI 01 and optionally 310n and 392n.
-
-    Accepts the bracketed human-readable form ``(01)...(3102)...`` and the raw form with FNC1
-    (ASCII 29) separators.
-    """
-    try:
-        data = gs1_128.info(text, separator=GS)
-    except ValidationError as exc:
-        code = "check_digit" if "checksum" in str(exc).lower() or "check digit" in str(exc).lower() else "gs1"
-        raise BarcodeError(code) from exc
-    except (ValueError, KeyError, IndexError) as exc:
-        raise BarcodeError("gs1") from exc
-    gtin = data.get("01")
-    if not gtin:
-        raise BarcodeError("gs1_no_gtin")
-    weight_grams = None
-    price = None
-    for ai, value in data.items():
-        if ai.startswith("310") and isinstance(value, Decimal):
-            grams = (value * 1000).to_integral_value()
-            if grams <= 0:
-                raise BarcodeError("zero_weight")
-            weight_grams = int(grams)
-        elif ai.startswith("392") and isinstance(value, Decimal):
-            price = Money.from_decimal(value, currency)
-    return ProductCode(ProductKey.GTIN, to_gtin14(str(gtin)), price=price, weight_grams=weight_grams)
+def parse_with_addon(digits: str) -> ProductCode:
+    """EAN-13 (or UPC-A as 13 digits) followed by its 2- or 5-digit add-on, as a reader sends it after
+    ``]E3`` (ISO/IEC 15424; GS1 General Specifications 5.2.2.6). The add-on has no check digit of
+    its own in the data; it is kept with the product, never dropped."""
+    if len(digits) not in (15, 18) or not digits.isdigit():
+        raise BarcodeError("addon_length")
+    code = parse_gtin_digits(digits[:13], Symbology.EAN13)
+    return ProductCode(code.key, code.value, addon=digits[13:])

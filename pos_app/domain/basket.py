@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pos_app.domain.catalog import MILLI, Product, Unit
-from pos_app.domain.errors import DomainError, PermissionDeniedError
+from pos_app.domain.errors import DomainError
 from pos_app.domain.members import Member, Tier
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission
@@ -42,6 +42,7 @@ class BasketLine:
     override: PriceOverride | None = None
     voided: bool = False
     scanned_code: str = ""
+    trace: str = ""  # what a GS1 code carried besides the GTIN (lot, expiry, serial), and an add-on
 
     def pricing_line(self) -> PricingLine:
         return PricingLine(
@@ -87,6 +88,7 @@ class Basket:
         fixed_amount: Money | None = None,
         scanned_code: str = "",
         merge: bool = True,
+        trace: str = "",
     ) -> BasketLine:
         """Add ``quantity`` thousandths of ``product``; a repeat scan of an item sold each adds to its
         line. Weighed goods and labelled prices always get a line of their own."""
@@ -98,7 +100,7 @@ class Basket:
             raise DomainError(_("Quantity must be more than zero"), code="quantity")
         if product.unit is Unit.EACH and quantity % MILLI:
             raise DomainError(_("This product is sold by the piece"), code="quantity")
-        if product.unit is Unit.EACH and fixed_amount is None and merge:
+        if product.unit is Unit.EACH and fixed_amount is None and merge and not trace:
             for line in reversed(self.active_lines):
                 if line.product.id == product.id and line.override is None and line.fixed_amount is None:
                     self._check_quantity(product, line.quantity + quantity)
@@ -106,7 +108,13 @@ class Basket:
                     return line
         self._check_quantity(product, quantity)
         line = BasketLine(
-            self._next_line_id, product, quantity, product.price, fixed_amount, scanned_code=scanned_code
+            self._next_line_id,
+            product,
+            quantity,
+            product.price,
+            fixed_amount,
+            scanned_code=scanned_code,
+            trace=trace,
         )
         self._next_line_id += 1
         self.lines.append(line)
@@ -188,10 +196,3 @@ class Basket:
             coupons=self.coupons,
             currency=self.currency,
         )
-
-
-def require_approval(approval: Approval | None, permission: Permission) -> Approval:
-    if approval is None:
-        raise PermissionDeniedError(_("A supervisor must approve this"))
-    approval.require(permission)
-    return approval

@@ -193,7 +193,3 @@ def _points_reversed(sale: SaleRecord, refund_total: Money, so_far: ReturnedSoFa
         return sale.points_earned - so_far.points_reversed
     total = sale.total.minor
     return sale.points_earned * refund_total.minor // total if total else 0
-
-
-def sold_quantity_left(sale: SaleRecord, so_far: ReturnedSoFar) -> dict[int, int]:
-    return {line.line_no: line.quantity - so_far.quantities.get(line.line_no, 0) for line in sale.lines}

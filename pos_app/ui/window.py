@@ -79,6 +79,8 @@ class TillWindow(QMainWindow):
         super().__init__()
         self.terminal = terminal
         self.runner = runner or TaskRunner(self)
+        # events from the sync engine's thread reach the services on the worker that runs every call
+        terminal.ctx.inbox.attach(self.runner.post)
         self.sounds = sounds or Sounds()
         self.controller = TillController(terminal, self.runner, self)
         self.bridge = EventBridge(terminal.ctx.events, self)
@@ -661,7 +663,8 @@ class TillWindow(QMainWindow):
         self.banner.answer_all(False)
         self._stop_using_devices()
         self.bridge.close()
-        self.runner.shutdown()
+        self.runner.shutdown()  # finishes what is queued, events included
+        self.terminal.ctx.inbox.detach()
         self.terminal.devices.handler.set(None)
         super().closeEvent(event)
 

@@ -1,14 +1,19 @@
 """Signed member, coupon and pickup codes: what the central platform issues and the till checks offline.
 
-Format (version 1), chosen to fit a small QR code in alphanumeric mode (version 6-M, 41x41 modules)::
+Format (version 2), chosen to fit a small QR code in alphanumeric mode (version 6-M, 41x41 modules,
+for a code valid in up to two stores; version 7-M up to the eight stores a coupon may name)::
 
     "O2O" KIND VERSION "." BASE32( body || Ed25519 signature )
 
-    KIND  M member | C coupon | P pickup        VERSION "1"
+    KIND  M member | C coupon | P pickup        VERSION "2"
     body  key_id:u8  expires_at:u32 (unix seconds)  then by kind
           M: member_id:u64
-          C: coupon_id:u64  campaign_id:u32
-          P: order_id:u64   pickup_code:u32 (the 6 digits a customer can also type)
+          C: coupon_id:u64  campaign_id:u32  n:u8  store_id:u32 x n (n = 0: every store of the chain)
+          P: order_id:u64   pickup_code:u32 (the 6 digits a customer can also type)  store_id:u32
+
+Version 1 carried no store, so a pickup or coupon code of one store passed at another: it is refused.
+Only the canonical base32 text verifies (the pad bits of the last character must be zero), so each
+token has exactly one text.
 
 The signature covers the ASCII header ``"O2O" KIND VERSION`` and the body, so a valid coupon body can
 never pass as a member code. Base32 (RFC 4648, upper case, no padding) uses only characters of the
@@ -30,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 MAGIC = "O2O"
-VERSION = "1"
+VERSION = "2"
+MAX_STORES = 8  # stores a coupon code may name
 SIGNATURE_SIZE = 64
 _HEAD = struct.Struct(">BI")
 MAX_TOKEN_LENGTH = 200
@@ -45,8 +51,10 @@ class TokenKind(StrEnum):
 _BODY = {
     TokenKind.MEMBER: struct.Struct(">Q"),
     TokenKind.COUPON: struct.Struct(">QI"),
-    TokenKind.PICKUP: struct.Struct(">QI"),
+    TokenKind.PICKUP: struct.Struct(">QII"),
 }
+_COUNT = struct.Struct(">B")
+_STORE = struct.Struct(">I")
 
 
 class TokenError(ValueError):
@@ -71,6 +79,7 @@ class CouponToken:
     campaign_id: int
     expires_at: int
     key_id: int = 1
+    store_ids: tuple[int, ...] = ()  # where it may be redeemed; empty: every store of the chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,7 @@ class PickupToken:
     pickup_code: int
     expires_at: int
     key_id: int = 1
+    store_id: int = 0  # the store that hands the order over
 
     @property
     def code_text(self) -> str:
@@ -101,11 +111,22 @@ def _fields(token: Token) -> tuple[int, ...]:
         return (token.member_id,)
     if isinstance(token, CouponToken):
         return (token.coupon_id, token.campaign_id)
-    return (token.order_id, token.pickup_code)
+    return (token.order_id, token.pickup_code, token.store_id)
 
 
 def looks_like_token(text: str) -> bool:
-    return len(text) > 6 and text.startswith(MAGIC) and text[3:4] in ("M", "C", "P") and text[5:6] == "."
+    """The header of one of our codes (a header with nothing after it is a damaged code, not a SKU)."""
+    return len(text) >= 6 and text.startswith(MAGIC) and text[3:4] in ("M", "C", "P") and text[5:6] == "."
+
+
+def valid_in_store(token: Token, store_id: int) -> bool:
+    """Whether a store may accept ``token``. A terminal that does not know its store yet (0) cannot
+    tell, and accepts; a member code is good in every store."""
+    if store_id == 0 or isinstance(token, MemberToken):
+        return True
+    if isinstance(token, PickupToken):
+        return token.store_id == store_id
+    return not token.store_ids or store_id in token.store_ids
 
 
 def issue(token: Token, private_key: Ed25519PrivateKey) -> str:
@@ -115,6 +136,10 @@ def issue(token: Token, private_key: Ed25519PrivateKey) -> str:
         raise ValueError("a pickup code has six digits")
     header = f"{MAGIC}{kind.value}{VERSION}"
     body = _HEAD.pack(token.key_id, token.expires_at) + _BODY[kind].pack(*_fields(token))
+    if isinstance(token, CouponToken):
+        if len(token.store_ids) > MAX_STORES:
+            raise ValueError(f"a coupon code names at most {MAX_STORES} stores")
+        body += _COUNT.pack(len(token.store_ids)) + b"".join(_STORE.pack(s) for s in token.store_ids)
     signature = private_key.sign(header.encode("ascii") + body)
     return header + "." + base64.b32encode(body + signature).decode("ascii").rstrip("=")
 
@@ -132,7 +157,11 @@ def read(text: str, public_keys: Mapping[int, Ed25519PublicKey], now: float) -> 
         raw = base64.b32decode(payload + "=" * (-len(payload) % 8), casefold=True)
     except (binascii.Error, ValueError) as exc:
         raise TokenError("malformed", "not base32") from exc
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != payload.upper():
+        raise TokenError("malformed", "not the canonical text of its bytes")
     body_size = _HEAD.size + _BODY[kind].size
+    if kind is TokenKind.COUPON and len(raw) > body_size:
+        body_size += _COUNT.size + _STORE.size * raw[body_size]
     if len(raw) != body_size + SIGNATURE_SIZE:
         raise TokenError("malformed", "wrong length")
     body, signature = raw[:body_size], raw[body_size:]
@@ -150,8 +179,10 @@ def read(text: str, public_keys: Mapping[int, Ed25519PublicKey], now: float) -> 
     if kind is TokenKind.MEMBER:
         return MemberToken(fields[0], expires_at, key_id)
     if kind is TokenKind.COUPON:
-        return CouponToken(fields[0], fields[1], expires_at, key_id)
-    return PickupToken(fields[0], fields[1], expires_at, key_id)
+        at = _HEAD.size + _BODY[kind].size + _COUNT.size
+        stores = tuple(_STORE.unpack_from(body, at + i * _STORE.size)[0] for i in range(raw[at - 1]))
+        return CouponToken(fields[0], fields[1], expires_at, key_id, stores)
+    return PickupToken(fields[0], fields[1], expires_at, key_id, fields[2])
 
 
 # --- keys -----------------------------------------------------------------------------------------

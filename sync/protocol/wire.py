@@ -72,6 +72,7 @@ class EnrolResponse(WireModel):
     device_id: str
     store_code: str
     store_name: str = ""
+    store_id: int = 0  # what pickup and coupon codes name (sync.protocol.tokens.valid_in_store)
     terminal_code: str
     platform_keys: dict[str, str]
     member_lookup_salt: str

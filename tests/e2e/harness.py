@@ -152,6 +152,7 @@ class Platform:
         clock: FixedClock | None = None,
         now: Callable[[], float] = time.time,
         open_till: bool = True,
+        store_code: str | None = None,
     ) -> Till:
         home = self.tmp / name
         home.mkdir(parents=True, exist_ok=True)
@@ -161,7 +162,12 @@ class Platform:
         clock = clock or FixedClock(start_of_day())
         terminal = build_terminal(home, clock=clock)
         demo = install_demo(terminal.ctx, products=PRODUCTS, members=MEMBERS)
-        enrol(terminal.settings, terminal.ctx.db, url or self.url, self.central.enrolment_code(terminal_code))
+        code = (
+            self.central.enrolment_code(terminal_code)
+            if store_code is None
+            else self.admin.issue_enrolment_code(store_code, terminal_code)
+        )
+        enrol(terminal.settings, terminal.ctx.db, url or self.url, code)
         terminal.ctx.events.publish("reference_data_changed")  # new platform keys
         engine = start_sync(terminal, start=False, now=now)
         till = Till(terminal, engine, demo, clock)

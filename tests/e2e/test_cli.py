@@ -71,7 +71,7 @@ def test_the_admin_commands(db, tmp_path, capsys):
         )
         == 0
     )
-    assert capsys.readouterr().out.startswith("O2OM1.")
+    assert capsys.readouterr().out.startswith("O2OM2.")
     assert (tmp_path / "m.png").exists()
     assert (
         central_cli.main(
@@ -92,7 +92,7 @@ def test_the_admin_commands(db, tmp_path, capsys):
         assert central_cli.main(["--database", db, step, order_id]) == 0
         assert capsys.readouterr().out.strip().endswith(status)
     assert central_cli.main(["--database", db, "pickup-code", order_id]) == 0
-    assert capsys.readouterr().out.startswith("O2OP1.")
+    assert capsys.readouterr().out.startswith("O2OP2.")
 
     assert (
         central_cli.main(

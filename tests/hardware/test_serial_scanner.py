@@ -12,7 +12,7 @@ import pytest
 
 from hardware.serial_scanner import FakeScanPort, ScannerError, SerialPort, SerialScanner
 from pos_app.domain.barcodes import ProductKey, ScanSource, Symbology
-from pos_app.services.scanning import PaymentScan, classify_scan
+from pos_app.services.scanning import PaymentScan, ScanContext, classify_scan
 from tests.hardware.conftest import wait_until
 
 
@@ -74,7 +74,7 @@ def test_codes_from_a_reader_on_a_serial_port(pty, events):
         ("O2O1M.AEAAAADEAAAA", Symbology.UNKNOWN, ScanSource.SERIAL),
     ]
     assert classify_scan(scans[0].text, scans[0].symbology).key is ProductKey.GTIN
-    assert isinstance(classify_scan(scans[2].text), PaymentScan)
+    assert isinstance(classify_scan(scans[2].text, None, ScanContext(taking_payment=True)), PaymentScan)
     assert "device_problem" not in events.names()
 
 

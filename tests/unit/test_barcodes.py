@@ -1,24 +1,22 @@
-"""Check digits against published GS1 examples, UPC-E, GS1 element strings and scale labels."""
+"""Check digits against published GS1 examples, UPC-E, EAN add-ons and payment code prefixes.
+
+GS1 element strings: tests/unit/test_gs1.py; scale labels: tests/unit/test_scale_labels.py."""
 
 import pytest
 
 from pos_app.domain.barcodes import (
     BarcodeError,
-    EmbeddedValue,
     PaymentProvider,
-    ProductKey,
-    ScaleLayout,
-    ScaleRule,
     Symbology,
     expand_upce,
     gtin_check_digit,
     is_valid_gtin,
-    parse_gs1_element_string,
     parse_gtin_digits,
+    parse_with_addon,
     payment_provider,
     price_check_digit,
+    strip_aim,
 )
-from pos_app.domain.money import Money
 
 # Published examples: GS1 General Specifications (GTIN-13 9501101530003, GTIN-8 95012346, GTIN-14
 # 10012345000017), Wikipedia EAN-13/UPC-A/EAN-8/UPC-E articles, ISBN-13 of ISO 2108.
@@ -66,82 +64,64 @@ def test_price_check_digits_from_the_gs1_specification():
 
 
 def test_ean13_and_upca_and_gtin14_compare_as_gtin14():
-    layout = ScaleLayout()
-    assert parse_gtin_digits("036000291452", None, layout).value == "00036000291452"
-    assert parse_gtin_digits("0036000291452", Symbology.EAN13, layout).value == "00036000291452"
-    assert parse_gtin_digits("10012345000017", None, layout).value == "10012345000017"
+    assert parse_gtin_digits("036000291452", None).value == "00036000291452"
+    assert parse_gtin_digits("0036000291452", Symbology.EAN13).value == "00036000291452"
+    assert parse_gtin_digits("10012345000017", None).value == "10012345000017"
 
 
 def test_eight_digits_ean8_or_upce_by_symbology():
-    layout = ScaleLayout()
-    ean8 = parse_gtin_digits("95012346", None, layout)
+    ean8 = parse_gtin_digits("95012346", None)
     assert ean8.value == "00000095012346"
-    upce = parse_gtin_digits("04252614", Symbology.UPCE, layout)
+    upce = parse_gtin_digits("04252614", Symbology.UPCE)
     assert upce.value == "00042100005264"
     # without a symbology, a code valid both ways carries the other reading as an alternate
-    ambiguous = parse_gtin_digits("01234565", None, layout)
+    ambiguous = parse_gtin_digits("01234565", None)
     assert "00012345000065" in (ambiguous.value, *ambiguous.alternates)
 
 
 def test_wrong_check_digit_and_wrong_length():
     with pytest.raises(BarcodeError) as err:
-        parse_gtin_digits("9501101530004", None, ScaleLayout())
+        parse_gtin_digits("9501101530004", None)
     assert err.value.code == "check_digit"
     with pytest.raises(BarcodeError) as err:
-        parse_gtin_digits("1234567890", None, ScaleLayout())
+        parse_gtin_digits("1234567890", None)
     assert err.value.code == "length"
 
 
-def make_label(body12):
-    return body12 + gtin_check_digit(body12)
-
-
-def test_price_and_weight_embedded_scale_labels_follow_the_layout():
-    layout = ScaleLayout(
-        (ScaleRule("21", 5, EmbeddedValue.PRICE, 5), ScaleRule("22", 5, EmbeddedValue.WEIGHT, 5))
-    )
-    price = parse_gtin_digits(make_label("211000100844"), None, layout)
-    assert price.key is ProductKey.PLU and price.value == "10001" and price.price == Money(844)
-    weight = parse_gtin_digits(make_label("221000100650"), None, layout)
-    assert weight.value == "10001" and weight.weight_grams == 650
-    # a 2x code outside the layout is an in-store GTIN like any other
-    other = parse_gtin_digits(make_label("290000012345"), None, layout)
-    assert other.key is ProductKey.GTIN
-
-
-def test_scale_label_with_price_verifier_digit():
-    layout = ScaleLayout((ScaleRule("23", 4, EmbeddedValue.PRICE, 5, value_check=True),))
-    good = make_label("23" + "1234" + price_check_digit("01499") + "01499")
-    assert parse_gtin_digits(good, None, layout).price == Money(1499)
-    bad_verifier = str((int(price_check_digit("01499")) + 1) % 10)
-    bad = make_label("23" + "1234" + bad_verifier + "01499")
+def test_ean13_with_add_on_keeps_the_add_on():
+    # ISSN 0317-8471 as EAN-13 977 0317847 00 1 (GS1 General Specifications 2.1.10 / ISSN manual's
+    # example) with the 2-digit issue add-on "03" and a 5-digit add-on "00012"
+    two = parse_with_addon("9770317847001" + "03")
+    assert (two.value, two.addon) == ("09770317847001", "03")
+    five = parse_with_addon("9770317847001" + "00012")
+    assert five.addon == "00012"
     with pytest.raises(BarcodeError) as err:
-        parse_gtin_digits(bad, None, layout)
-    assert err.value.code == "price_check_digit"
-
-
-def test_scale_rules_must_add_up():
-    with pytest.raises(ValueError):
-        ScaleRule("21", 6, EmbeddedValue.PRICE, 5)
-    with pytest.raises(ValueError):
-        ScaleRule("19", 5, EmbeddedValue.PRICE, 5)
-
-
-def test_gs1_element_strings_with_weight_and_price():
-    bracketed = parse_gs1_element_string("(01)09501101020917(3102)001250(3922)4380")
-    assert (
-        bracketed.value == "09501101020917"
-        and bracketed.weight_grams == 12_500
-        and bracketed.price == Money(4380)
-    )
-    raw = parse_gs1_element_string("0109501101020917" + "3922" + "4380" + "\x1d" + "3102001250")
-    assert raw.weight_grams == 12_500 and raw.price == Money(4380)
+        parse_with_addon("9770317847001" + "123")
+    assert err.value.code == "addon_length"
     with pytest.raises(BarcodeError) as err:
-        parse_gs1_element_string("(01)09501101020918(3102)001250")
+        parse_with_addon("9770317847002" + "03")
     assert err.value.code == "check_digit"
-    with pytest.raises(BarcodeError) as err:
-        parse_gs1_element_string("(3102)001250")
-    assert err.value.code == "gs1_no_gtin"
+
+
+@pytest.mark.parametrize(
+    ("scan", "data", "symbology"),
+    [
+        # ISO/IEC 15424 symbology identifiers, as listed in GS1 General Specifications 5.1.2
+        ("]E09501101530003", "9501101530003", Symbology.EAN13),
+        ("]E3977031784700103", "977031784700103", Symbology.EAN13_ADDON),
+        ("]E495012346", "95012346", Symbology.EAN8),
+        ("]C10109501101020917", "0109501101020917", Symbology.GS1_128),
+        ("]e00109501101020917", "0109501101020917", Symbology.DATABAR),
+        ("]d20109501101020917", "0109501101020917", Symbology.GS1_DATAMATRIX),
+        ("]Q30109501101020917", "0109501101020917", Symbology.GS1_QR),
+        ("]J10109501101020917", "0109501101020917", Symbology.GS1_DOTCODE),
+        ("]Q1hello", "hello", Symbology.QR),
+        ("]X0ABC", "ABC", Symbology.UNKNOWN),  # a prefix we do not know is still the reader's
+        ("9501101530003", "9501101530003", None),
+    ],
+)
+def test_aim_symbology_identifiers(scan, data, symbology):
+    assert strip_aim(scan) == (data, symbology)
 
 
 @pytest.mark.parametrize(

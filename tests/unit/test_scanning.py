@@ -1,23 +1,24 @@
 """Every scan class, and input that must never break the classifier."""
 
+import base64
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pos_app.domain.barcodes import (
-    EmbeddedValue,
     PaymentProvider,
     ProductCode,
     ProductKey,
-    ScaleLayout,
-    ScaleRule,
     Symbology,
     gtin_check_digit,
 )
+from pos_app.domain.scale_labels import ScaleLayout, ScaleRule
 from pos_app.services.scanning import (
     CouponScan,
     InvalidScan,
     MemberScan,
+    NumberScan,
     PaymentScan,
     PickupScan,
     ScanContext,
@@ -32,17 +33,15 @@ NOW = 1_800_000_000
 
 def context(**kw):
     return ScanContext(
-        layout=ScaleLayout(
-            (ScaleRule("21", 5, EmbeddedValue.PRICE, 5), ScaleRule("22", 5, EmbeddedValue.WEIGHT, 5))
-        ),
+        layout=ScaleLayout((ScaleRule("21", "FFIIIIIPPPPPC"), ScaleRule("22", "FFIIIIIWWWWWC"))),
         public_keys={1: KEY.public_key()},
         clock=lambda: NOW,
         **kw,
     )
 
 
-def classify(text, symbology=None):
-    return classify_scan(text, symbology, context())
+def classify(text, symbology=None, **kw):
+    return classify_scan(text, symbology, context(**kw))
 
 
 def test_product_codes():
@@ -81,10 +80,25 @@ def test_member_coupon_and_pickup_tokens():
     assert isinstance(classify(member.lower()), MemberScan)
 
 
-def test_typed_pickup_code_and_payment_codes():
-    assert classify("246810") == PickupScan("246810")
-    assert classify("134567890123456789") == PaymentScan(PaymentProvider.WECHAT, "134567890123456789")
-    assert classify("281234567890123456") == PaymentScan(PaymentProvider.ALIPAY, "281234567890123456")
+def test_six_typed_digits_are_a_pickup_code_or_a_product_number():
+    # issue 14 point 6: the checkout decides by what exists (tests/services/test_number_scan.py)
+    assert classify("246810") == NumberScan("246810")
+
+
+def test_payment_codes_only_while_taking_payment():
+    # WeChat Pay 付款码: 18 digits starting 10-15; Alipay: 16-24 digits starting 25-30
+    wechat, alipay = "134567890123456789", "281234567890123456"
+    assert classify(wechat, taking_payment=True) == PaymentScan(PaymentProvider.WECHAT, wechat)
+    assert classify(alipay, taking_payment=True) == PaymentScan(PaymentProvider.ALIPAY, alipay)
+    assert classify(wechat).code == "payment_not_now"
+    assert classify(alipay).code == "payment_not_now"
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\u00a0", "\u2003", "\u200b", "\ufeff", " \t", "\r\n"])
+def test_unicode_whitespace_around_a_code_is_stripped(space):
+    # issue 14 point 3: an IME's ideographic space (U+3000) or a no-break space (U+00A0)
+    assert classify(space + "4006381333931" + space).value == "04006381333931"
+    assert classify(space + "(01)09501101020917" + space).value == "09501101020917"
 
 
 def test_fullwidth_digits_from_an_ime_are_digits():
@@ -102,8 +116,8 @@ def test_fullwidth_digits_from_an_ime_are_digits():
         ("https://example.com/x", "unknown"),
         ("ABC\x07DEF", "unreadable"),
         ("x" * 10_000, "too_long"),
-        ("9" * 300, "too_long"),
-        ("(01)09501101020918", "check_digit"),
+        ("9" * 600, "too_long"),
+        ("(01)09501101020918", "gs1_check_digit"),
         ("中文商品", "unknown"),
     ],
 )
@@ -131,28 +145,87 @@ def test_forged_expired_and_unknown_key_tokens():
         classify(tokens.issue(tokens.MemberToken(1, NOW + 60, key_id=9), OTHER_KEY)).code
         == "token_unknown_key"
     )
-    assert classify("O2OC1.NOTBASE32!!").code == "token_malformed"
+    assert classify("O2OC2.NOTBASE32!!").code == "token_malformed"
     assert classify("O2OC9." + good[6:]).code == "token_malformed"
+
+
+@pytest.mark.parametrize("text", ["O2OM1.", "O2OC2.", "O2OP2.", "o2om2."])
+def test_a_token_header_with_no_body_is_a_malformed_token(text):
+    # issue 14 point 17: not a product code
+    assert classify(text).code == "token_malformed"
 
 
 def test_a_coupon_signature_cannot_pass_as_a_member_code():
     coupon = tokens.issue(tokens.CouponToken(5, 1, NOW + 60), KEY)
-    as_member = "O2OM1." + coupon[6:]
+    as_member = "O2OM2." + coupon[6:]
     assert isinstance(classify(as_member), InvalidScan)
 
 
-def test_tokens_fit_a_small_qr_code():
+def _qr_version(text):
     import qrcode
 
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.version
+
+
+def test_tokens_fit_a_small_qr_code():
+    big = 2**32 - 1
     for token in (
-        tokens.issue(tokens.MemberToken(2**63, 2**32 - 1), KEY),
-        tokens.issue(tokens.CouponToken(2**63, 2**32 - 1, 2**32 - 1), KEY),
-        tokens.issue(tokens.PickupToken(2**63, 999_999, 2**32 - 1), KEY),
+        tokens.MemberToken(2**63, big),
+        tokens.CouponToken(2**63, big, big),
+        tokens.CouponToken(2**63, big, big, store_ids=(big, big)),
+        tokens.PickupToken(2**63, 999_999, big, store_id=big),
     ):
-        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
-        qr.add_data(token)
-        qr.make(fit=True)
-        assert qr.version <= 6, token
+        assert _qr_version(tokens.issue(token, KEY)) <= 6, token
+    # the most stores a coupon may name still fits version 7
+    most = tokens.CouponToken(2**63, big, big, store_ids=(big,) * tokens.MAX_STORES)
+    assert _qr_version(tokens.issue(most, KEY)) <= 7
+    with pytest.raises(ValueError):
+        tokens.issue(tokens.CouponToken(1, 1, big, store_ids=(1,) * (tokens.MAX_STORES + 1)), KEY)
+
+
+# --- issue 14 point 15: a pickup or coupon code names its store(s) --------------------------------
+def test_a_pickup_code_for_another_store_is_refused_with_that_reason():
+    text = tokens.issue(tokens.PickupToken(900_001, 246_810, NOW + 60, store_id=7), KEY)
+    assert isinstance(classify(text, store_id=7), PickupScan)
+    other = classify(text, store_id=8)
+    assert other.code == "token_other_store"
+    assert other.message == "This code is for another store of the chain and cannot be used here."
+
+
+def test_a_coupon_names_the_stores_where_it_is_valid():
+    everywhere = tokens.issue(tokens.CouponToken(1, 1, NOW + 60), KEY)
+    two = tokens.issue(tokens.CouponToken(2, 1, NOW + 60, store_ids=(3, 5)), KEY)
+    assert isinstance(classify(everywhere, store_id=9), CouponScan)
+    assert classify(two, store_id=5).token.store_ids == (3, 5)
+    assert classify(two, store_id=4).code == "token_other_store"
+
+
+def test_the_store_list_is_signed():
+    text = tokens.issue(tokens.PickupToken(1, 1, NOW + 60, store_id=7), KEY)
+    raw = base64.b32decode(text[6:] + "=" * (-len(text[6:]) % 8))
+    moved = raw[:-68] + (8).to_bytes(4, "big") + raw[-64:]  # the store id sits before the signature
+    forged = text[:6] + base64.b32encode(moved).decode().rstrip("=")
+    assert classify(forged, store_id=8).code == "token_forged"
+
+
+# --- issue 14 point 16: one text per token --------------------------------------------------------
+def test_only_the_canonical_base32_text_verifies():
+    text = tokens.issue(tokens.CouponToken(700_001, 1, NOW + 60), KEY)
+    assert isinstance(classify(text), CouponScan)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    variants = [text[:-1] + ch for ch in alphabet if ch != text[-1]]
+    decoded_same = [
+        v
+        for v in variants
+        if base64.b32decode(v[6:] + "=" * (-len(v[6:]) % 8))
+        == base64.b32decode(text[6:] + "=" * (-len(text[6:]) % 8))
+    ]
+    assert decoded_same  # the pad bits make these decode to the same bytes ...
+    for variant in decoded_same:
+        assert classify(variant).code == "token_malformed"  # ... and none of them verifies
 
 
 @settings(max_examples=500, deadline=None)
@@ -166,4 +239,6 @@ def test_random_bytes_never_break_the_classifier(data):
 @given(st.text(max_size=300))
 def test_any_text_is_exactly_one_class(text):
     result = classify(text)
-    assert isinstance(result, ProductCode | MemberScan | CouponScan | PickupScan | PaymentScan | InvalidScan)
+    assert isinstance(
+        result, ProductCode | MemberScan | CouponScan | PickupScan | NumberScan | PaymentScan | InvalidScan
+    )

@@ -45,6 +45,7 @@ def basket_state(b: Basket) -> dict:
                 ],
                 "voided": ln.voided,
                 "scanned_code": ln.scanned_code,
+                "trace": ln.trace,
             }
             for ln in b.lines
         ],
@@ -85,6 +86,7 @@ def restore_basket(ctx: TerminalContext, reference: ReferenceData, state: dict) 
             else PriceOverride(Money(override[0], cur), Money(override[1], cur), override[2], override[3]),
             ln["voided"],
             ln.get("scanned_code", ""),
+            ln.get("trace", ""),
         )
         basket.lines.append(line)
     basket._next_line_id = state.get("next_line_id", len(basket.lines) + 1)

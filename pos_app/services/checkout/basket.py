@@ -48,6 +48,7 @@ class BasketEditor:
             fixed_amount=fixed_amount,
             scanned_code=code.value if code else "",
             merge=fixed_amount is None,
+            trace=code.trace if code else "",
         )
         self.sale.changed()
         return line

@@ -328,6 +328,7 @@ def _line_rows(paid: _Paid) -> tuple[list[dict], list[dict]]:
             "net": ln.net.minor,
             "tax_rate_bp": ln.product.tax_rate_bp,
             "discounts": json.dumps(discounts, ensure_ascii=False),
+            "trace": basket_lines[ln.line_id].trace,
         }
         rows.append(row)
         payload.append(

@@ -127,6 +127,7 @@ def _items(final: Pricing, basket_lines: list[BasketLine]) -> tuple[ReceiptItem,
                     (d.name, d.amount) for d in ln.discounts if d.source.is_item_level and d.amount.minor
                 ),
                 original_price=override.original if override else None,
+                trace=by_id[ln.line_id].trace,
             )
         )
     return tuple(items)

@@ -7,11 +7,11 @@ Threading: used on the checkout's thread only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from pos_app.db import catalog
+from pos_app.db import catalog, schema
 from pos_app.domain.barcodes import ProductCode, ProductKey, ScanEvent, ScanSource, Symbology
 from pos_app.domain.catalog import Product, Unit
 from pos_app.domain.errors import DomainError
@@ -25,6 +25,7 @@ from pos_app.services.scanning import (
     CouponScan,
     InvalidScan,
     MemberScan,
+    NumberScan,
     PaymentScan,
     PickupScan,
     ScanResult,
@@ -43,6 +44,10 @@ class ScanOutcome:
     line_id: int | None = None
     product: Product | None = None
     needs_weight: bool = False
+    warning: bool = False  # done, but the cashier must look (a product past its expiry date)
+    #: six typed digits that are both a pickup code and a product number: the cashier chooses
+    #: ("choose" kind; the pickup code is ``result.digits``, the product ``product``)
+    choose: bool = False
 
 
 class Scanning:
@@ -59,6 +64,7 @@ class Scanning:
         self.basket = basket
         self.members = members
         self.coupons = coupons
+        self.sale = basket.sale
 
     def scan(
         self, text: str, symbology: Symbology | None = None, source: ScanSource = ScanSource.MANUAL
@@ -67,7 +73,10 @@ class Scanning:
         return self.handle_scan(ScanEvent(text, symbology or Symbology.UNKNOWN, source))
 
     def handle_scan(self, event: ScanEvent) -> ScanOutcome:
-        result = classify_scan(event.text, event.symbology, self.reference.scan_context)
+        context = self.reference.scan_context
+        if self.sale.payment is not None:  # a customer's payment code is taken only now
+            context = replace(context, taking_payment=True)
+        result = classify_scan(event.text, event.symbology, context)
         try:
             if isinstance(result, InvalidScan):
                 return ScanOutcome("invalid", False, result.message, result)
@@ -85,11 +94,42 @@ class Scanning:
                 )
             if isinstance(result, PickupScan):
                 return ScanOutcome("pickup", True, _("Pickup code {code}").format(code=result.code), result)
+            if isinstance(result, NumberScan):
+                return self._number(result)
             if isinstance(result, PaymentScan):
                 return ScanOutcome("payment", True, _("Customer payment code read"), result)
         except DomainError as exc:
             return ScanOutcome(_SCAN_KINDS.get(type(result), "invalid"), False, exc.message, result)
         return ScanOutcome("invalid", False, _("This is not a code this store uses."), result)
+
+    def _number(self, scan: NumberScan) -> ScanOutcome:
+        """Six typed digits: a pickup order with that code, a product with that number, or both --
+        then the cashier chooses (issue 14 point 6)."""
+        plu = ProductCode(ProductKey.PLU, scan.digits.lstrip("0") or "0")
+        with self.ctx.db.read() as conn:
+            product = self._find_product(conn, plu)
+            order = conn.execute(
+                select(schema.pickup_order.c.id).where(
+                    schema.pickup_order.c.code == scan.digits, schema.pickup_order.c.status != "cancelled"
+                )
+            ).first()
+        if order is not None and product is not None:
+            name = product.name.get(current_language())
+            message = _("{digits} is a pickup code and the number of {name}. Which is it?").format(
+                digits=scan.digits, name=name
+            )
+            return ScanOutcome("choose", True, message, scan, product=product, choose=True)
+        if order is not None:
+            pickup = PickupScan(scan.digits)
+            return ScanOutcome("pickup", True, _("Pickup code {code}").format(code=scan.digits), pickup)
+        if product is not None:
+            return self._scan_product(plu)
+        return ScanOutcome(
+            "invalid",
+            False,
+            _("No pickup order and no product has the number {digits}.").format(digits=scan.digits),
+            scan,
+        )
 
     def find_product(self, code: ProductCode) -> Product | None:
         with self.ctx.db.read() as conn:
@@ -132,9 +172,14 @@ class Scanning:
                 needs_weight=True,
             )
         line = self.basket.add_product(product, code=code)
-        return ScanOutcome(
-            "product", True, product.name.get(current_language()), code, line_id=line.line_id, product=product
-        )
+        name = product.name.get(current_language())
+        if code.expired and code.expiry is not None:
+            # the store's setting says warn (a refusing store never gets here: the classifier refused)
+            message = _("{name}: past its expiry date ({date}). Check the item before selling it.").format(
+                name=name, date=code.expiry.isoformat()
+            )
+            return ScanOutcome("product", True, message, code, line.line_id, product, warning=True)
+        return ScanOutcome("product", True, name, code, line_id=line.line_id, product=product)
 
 
 _SCAN_KINDS = {
@@ -142,5 +187,6 @@ _SCAN_KINDS = {
     MemberScan: "member",
     CouponScan: "coupon",
     PickupScan: "pickup",
+    NumberScan: "choose",
     PaymentScan: "payment",
 }
