@@ -154,7 +154,7 @@ class PaymentPanel(Panel):
         self.print_button.setMinimumHeight(72)
         self.no_receipt_button = button(_("No receipt"), "", lambda: self.finish.emit(False))
         # until the sale is completed (and the drawer opens) the last payment can still go back
-        self.take_back_paid_button = button(_("Take back the payment"), "danger", self.take_back.emit)
+        self.take_back_paid_button = button(_("Take back the last payment"), "danger", self.take_back.emit)
         dl.addWidget(self.print_button)
         dl.addWidget(self.no_receipt_button)
         dl.addWidget(self.take_back_paid_button)

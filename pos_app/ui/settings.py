@@ -103,7 +103,9 @@ class SettingsPanel(Panel):
 
     save = Signal(dict)
 
-    def __init__(self, values: dict[str, Any], info: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, values: dict[str, Any], info: str = "", data_folder: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Settings"), parent)
         self.fields: dict[str, QWidget] = {}
         self.variables: dict[str, ConfigVar] = {}
@@ -142,6 +144,8 @@ class SettingsPanel(Panel):
         self.body.addWidget(self.note)
         if info:
             self.body.addWidget(label(info, "muted", wrap=True))
+        if data_folder:
+            self.note.setToolTip(_("Data in {folder}").format(folder=data_folder))
         self.primary.setText(_("Save"))
         self.accepted.connect(lambda: self.save.emit(self.values()))
 

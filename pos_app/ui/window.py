@@ -405,11 +405,11 @@ class TillWindow(QMainWindow):
             sale.open_side(panel)
         elif what == "settings":
             s = self.terminal.settings
-            info = _("Terminal {code} · store {store} · data in {home}").format(
-                code=s.get(config.TERMINAL_CODE), store=s.get(config.STORE_CODE), home=s.home
+            info = _("Terminal {code} · store {store}").format(
+                code=s.get(config.TERMINAL_CODE), store=s.get(config.STORE_CODE)
             )
             current = {var.key: s.get(var) for _title, variables in SECTIONS for var in variables}
-            panel = SettingsPanel(current, info)
+            panel = SettingsPanel(current, info, str(s.home))
             panel.save.connect(lambda values: self._save_settings(panel, values))
             sale.open_full(panel)
         elif what == "drawer":

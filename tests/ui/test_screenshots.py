@@ -149,6 +149,10 @@ def test_screenshots_of_the_main_screens(qtbot, window, shots, language):
     settle(qtbot, window)
     path = save(window, "9-x-report", language)
     assert path.stat().st_size > 10_000
+    qtbot.keyClick(window.sale.full_panel, Qt.Key.Key_Escape)
+    window.backoffice("settings")
+    settle(qtbot, window)
+    save(window, "10-settings", language)
     shots.check()
 
 
