@@ -124,7 +124,7 @@ def install_demo(
         }
         ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
     return DemoSummary(
-        products=len(data.products),
+        products=len(data.products) - 1,  # the N asked for; the catalogue also holds the other item
         members=len(data.members),
         staff=staff,
         member_code=member_code,

@@ -261,6 +261,12 @@ class SalePage(QWidget):
         controller.sale_completed.connect(self._completed)
         self.retranslate()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # a basket rendered while the page was hidden (brought back at sign-in) was measured at the
+        # hidden table's width: each row as tall as its words wrapped one to a line
+        self.table.resizeRowsToContents()
+
     def add_camera_preview(self, preview: QWidget) -> None:
         """The camera's live picture above the member card (only when a camera is set up)."""
         preview.setMaximumHeight(170)

@@ -70,6 +70,10 @@ def test_a_basket_rung_up_comes_back_after_the_till_is_killed(qtbot, qapp, home,
         assert len(window.sale.model.lines) == lines
         assert not any(line.voided for line in window.sale.model.lines)
         assert window.sale.view.payment is None  # nothing was paid: the sale carries on as it was
+        table = window.sale.table  # measured at the table's own width, not while it was hidden
+        assert all(table.rowHeight(row) < 80 for row in range(lines)), [
+            table.rowHeight(row) for row in range(lines)
+        ]
     finally:
         window.close()
         terminal.close()
