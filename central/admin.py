@@ -731,8 +731,9 @@ class Admin:
                     for c in data.campaigns
                 ],
             )
-            for start in range(0, len(data.products), batch):
-                chunk = data.products[start : start + batch]
+            products = data.products + data.other_items  # the other item has no stock to seed
+            for start in range(0, len(products), batch):
+                chunk = products[start : start + batch]
                 conn.execute(
                     _t(Product).insert(),
                     [
@@ -745,6 +746,8 @@ class Admin:
                     ],
                 )
                 stock = data.stock[start : start + batch]
+                if not stock:
+                    continue
                 conn.execute(
                     _t(StockMove).insert(),
                     [

@@ -68,6 +68,8 @@ def load_dataset(ctx: TerminalContext, data: generator.DemoDataset, batch: int =
                     for o in data.pickup_orders
                 ],
             )
+    with ctx.db.write() as conn:
+        catalog.upsert_products(conn, data.other_items)
     for start in range(0, len(data.products), batch):
         with ctx.db.write() as conn:
             catalog.upsert_products(conn, data.products[start : start + batch])
@@ -124,7 +126,7 @@ def install_demo(
         }
         ctx.events.publish("reference_data_changed")  # new platform key and lookup salt
     return DemoSummary(
-        products=len(data.products) - 1,  # the N asked for; the catalogue also holds the other item
+        products=len(data.products),
         members=len(data.members),
         staff=staff,
         member_code=member_code,

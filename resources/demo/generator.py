@@ -266,6 +266,8 @@ class DemoDataset:
     staff: list[dict] = field(default_factory=list)
     stock: list[dict] = field(default_factory=list)
     pickup_orders: list[dict] = field(default_factory=list)
+    # catalogue items that are not goods to pick from (the "other item"): loaded with the products
+    other_items: list[dict] = field(default_factory=list)
 
 
 def _weighed_products(start_id: int) -> Iterator[dict]:
@@ -359,7 +361,7 @@ def build(product_count: int = 2000, member_count: int = 200, seed: int = 42) ->
         }
         for p in data.products
     ]
-    data.products.append(dict(OTHER_ITEM))  # not stocked: no stock level
+    data.other_items = [dict(OTHER_ITEM)]  # not stocked: no stock level
     for i in range(member_count):
         member_id = 100_001 + i
         phone = PHONE_PREFIXES[i % len(PHONE_PREFIXES)] + f"{rng.randint(0, 99_999_999):08d}"

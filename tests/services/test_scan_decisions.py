@@ -117,7 +117,7 @@ def test_the_gs1_data_and_the_add_on_stay_on_the_sale_line_and_the_receipt(termi
     assert co.scan(f"]d2{'01'}{gtin}10LOT42\x1d17271231\x1d21SN-9").ok
     assert co.scan("]E3977031784700103").ok  # ISSN 0317-8471 with the issue add-on 03
     co.start_payment()
-    co.pay_cash(Money.of("500"))
+    co.pay_cash(Money.of("500"), confirmed=True)
     sale = co.complete()
     with terminal.ctx.db.read() as conn:
         traces = (
