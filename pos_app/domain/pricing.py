@@ -4,12 +4,25 @@ Stacking order (the tests pin it down):
 
 1. **Item offers.** Each line gets the single best of: its member price (a member whose tier has member
    prices is present) and the item-scope promotions it is eligible for (amount off each, percent off,
-   buy-N-get-M). Item offers never stack with each other. Lines whose price was overridden or comes
-   from a price-embedded label keep that price and take no item offer.
-2. **Basket promotions** (满减 spend-X-get-Y-off, amount off, percent off over the eligible subtotal),
-   in priority order, each computed on what the eligible lines cost after the steps before it.
+   buy-N-get-M 买二送一, the Nth unit at X % off 第二件半价). Item offers never stack with each other.
+   Lines whose price was overridden or comes from a price-embedded label keep that price and take no
+   item offer.
+2. **Basket promotions** (满减 spend-X-get-Y-off, the 满减 ladder 满100减20/满200减50 of which only the
+   highest tier reached applies, amount off, percent off over the eligible subtotal), in priority
+   order, each computed on what the eligible lines cost after the steps before it.
 3. **Coupons**, in the order they were scanned, each on what the eligible lines cost after the steps
-   before it; a coupon whose condition is not met stays on the basket with the reason and takes nothing.
+   before it -- a percent-off coupon takes its percent of the price after the promotions, never of the
+   shelf price; a coupon whose condition is not met stays on the basket with the reason and takes
+   nothing.
+
+**Which units are free or reduced** (buy-N-get-M, Nth unit) when the eligible units have different
+prices is the store's setting (:class:`FreeUnits`), printed on the receipt:
+
+- ``cheapest_overall`` (the default, as Chinese stores run 买二送一 and 第二件半价: "赠送/优惠价格最低的
+  商品"): of every N+M eligible units, M are free, and the free ones are the cheapest of all of them.
+  Six units at 10, 9, 8, 7, 2, 1 with buy 2 get 1: the 2 and the 1 are free.
+- ``cheapest_per_group``: the units are put in groups of N+M from the dearest down, and the cheapest
+  of each group is free. The same six: the 8 and the 1 are free.
 
 A basket-level discount is apportioned to its eligible lines in proportion to what they cost at that
 point (largest remainder), so every line carries its share -- needed for tax per rate and returns. No
@@ -34,7 +47,23 @@ class OfferKind(StrEnum):
     AMOUNT_OFF = "amount_off"
     PERCENT_OFF = "percent_off"
     SPEND_GET_OFF = "spend_get_off"  # 满减: spend X, get Y off (once, or for every X with ``repeat``)
+    LADDER = "ladder"  # 满减 tiers: 满100减20 / 满200减50, only the highest tier reached applies
     BUY_N_GET_M = "buy_n_get_m"  # buy N, get M of the cheapest eligible units free
+    NTH_UNIT_OFF = "nth_unit_off"  # the Nth unit at X % off: 第二件半价 is nth=2, percent_bp=5000
+
+
+class FreeUnits(StrEnum):
+    """Which units a buy-N-get-M or Nth-unit offer reduces when prices differ (module docstring)."""
+
+    CHEAPEST_OVERALL = "cheapest_overall"
+    CHEAPEST_PER_GROUP = "cheapest_per_group"
+
+    @property
+    def rule(self) -> Text:
+        """The rule as the receipt prints it."""
+        if self is FreeUnits.CHEAPEST_OVERALL:
+            return Text("优惠商品按价格最低者计", "Offer applied to the cheapest items")
+        return Text("每组中价格最低者优惠", "Offer applied to the cheapest item of each group")
 
 
 class Scope(StrEnum):
@@ -91,6 +120,8 @@ class Offer:
     get: int = 0
     members_only: bool = False
     tiers: frozenset[str] = frozenset()  # empty: every tier (when members_only)
+    ladder: tuple[tuple[Money, Money], ...] = ()  # LADDER: (spend, taken off), ascending spend
+    nth: int = 0  # NTH_UNIT_OFF: every nth unit is reduced by percent_bp
 
     def __post_init__(self) -> None:
         kind, scope = self.kind, self.scope
@@ -110,6 +141,25 @@ class Offer:
                 raise ValueError("buy_n_get_m is an item offer")
             if self.buy < 1 or self.get < 1:
                 raise ValueError("buy_n_get_m needs buy >= 1 and get >= 1")
+        if kind is OfferKind.LADDER:
+            self._check_ladder()
+        if kind is OfferKind.NTH_UNIT_OFF:
+            if scope is not Scope.ITEM:
+                raise ValueError("nth_unit_off is an item offer")
+            if self.nth < 2 or not 0 < self.percent_bp <= 10_000:
+                raise ValueError("nth_unit_off needs nth >= 2 and 0 < percent_bp <= 10000")
+
+    def _check_ladder(self) -> None:
+        if self.scope is not Scope.BASKET:
+            raise ValueError("a ladder is a basket offer")
+        if not self.ladder:
+            raise ValueError("a ladder needs at least one tier")
+        spends = [spend.minor for spend, _off in self.ladder]
+        offs = [off.minor for _spend, off in self.ladder]
+        if spends != sorted(set(spends)) or offs != sorted(offs):
+            raise ValueError("ladder tiers go up: each spends and takes off more than the one before")
+        if any(off <= 0 or off >= spend for spend, off in zip(spends, offs, strict=True)):
+            raise ValueError("each ladder tier takes off more than 0 and less than its spend")
 
     def applies_to_member(self, tier: Tier | None) -> bool:
         if not self.members_only:
@@ -131,6 +181,8 @@ class Offer:
             "get": self.get,
             "members_only": self.members_only,
             "tiers": sorted(self.tiers),
+            "ladder": [[spend.minor, off.minor] for spend, off in self.ladder],
+            "nth": self.nth,
         }
 
     @classmethod
@@ -153,6 +205,11 @@ class Offer:
             get=int(data.get("get") or 0),
             members_only=bool(data.get("members_only", False)),
             tiers=frozenset(data.get("tiers") or ()),
+            ladder=tuple(
+                (Money(int(spend), currency), Money(int(off), currency))
+                for spend, off in data.get("ladder") or ()
+            ),
+            nth=int(data.get("nth") or 0),
         )
 
 
@@ -305,9 +362,9 @@ def _units(line: PricingLine) -> int:
     return line.quantity // MILLI if line.product.unit is Unit.EACH else 0
 
 
-def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine]) -> dict[int, Money]:
-    """Free units per line: eligible units sorted dearest first, the cheapest M of every N+M are free."""
-    units: list[tuple[int, int, int]] = []  # (-unit price, order, line_id)
+def _unit_prices(lines: Sequence[PricingLine]) -> list[tuple[int, int, int]]:
+    """Every eligible unit as (-unit price, line order, line id), dearest first."""
+    units: list[tuple[int, int, int]] = []
     for order, line in enumerate(lines):
         count = _units(line)
         if count == 0:
@@ -315,13 +372,38 @@ def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine]) -> dict[int, Money]
         unit_price = line.gross.minor // count
         units.extend((-unit_price, order, line.line_id) for _ in range(count))
     units.sort()
-    group = offer.buy + offer.get
-    free: dict[int, int] = {}
+    return units
+
+
+def _reduced_units(units: list, group: int, reduced: int, rule: FreeUnits) -> list:
+    """The units an offer reduces: ``reduced`` of every ``group`` units, by the store's rule."""
+    if rule is FreeUnits.CHEAPEST_OVERALL:
+        count = len(units) // group * reduced
+        return units[len(units) - count :] if count else []
+    chosen = []
     for start in range(0, len(units) - group + 1, group):
-        for neg_price, _order, line_id in units[start + offer.buy : start + group]:
-            free[line_id] = free.get(line_id, 0) - neg_price
+        chosen.extend(units[start + group - reduced : start + group])
+    return chosen
+
+
+def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine], rule: FreeUnits) -> dict[int, Money]:
+    """Free units per line (买二送一): M of every N+M eligible units, chosen by ``rule``."""
+    return _unit_discounts(lines, offer.buy + offer.get, offer.get, 10_000, rule)
+
+
+def _nth_unit_off(offer: Offer, lines: Sequence[PricingLine], rule: FreeUnits) -> dict[int, Money]:
+    """第二件半价: one of every ``nth`` eligible units at ``percent_bp`` off, chosen by ``rule``."""
+    return _unit_discounts(lines, offer.nth, 1, offer.percent_bp, rule)
+
+
+def _unit_discounts(
+    lines: Sequence[PricingLine], group: int, reduced: int, percent_bp: int, rule: FreeUnits
+) -> dict[int, Money]:
+    off: dict[int, int] = {}
+    for neg_price, _order, line_id in _reduced_units(_unit_prices(lines), group, reduced, rule):
+        off[line_id] = off.get(line_id, 0) + Money(-neg_price).percent(percent_bp).minor
     currency = lines[0].gross.currency if lines else "CNY"
-    return {line_id: Money(amount, currency) for line_id, amount in free.items()}
+    return {line_id: Money(amount, currency) for line_id, amount in off.items()}
 
 
 def _item_discount(offer: Offer, line: PricingLine) -> Money:
@@ -337,6 +419,32 @@ def _item_discount(offer: Offer, line: PricingLine) -> Money:
     if offer.cap is not None:
         amount = amount.min(offer.cap)
     return amount.min(gross)
+
+
+def _item_coupon(offer: Offer, work: _Work) -> Money:
+    if work.net.minor <= 0:
+        return Money.zero(work.net.currency)
+    if offer.kind is OfferKind.PERCENT_OFF:
+        amount = work.net.percent(offer.percent_bp)
+    elif offer.kind is OfferKind.AMOUNT_OFF:
+        assert offer.amount is not None
+        amount = offer.amount.scale(work.line.quantity, MILLI)
+    else:
+        return Money.zero(work.net.currency)
+    if offer.cap is not None:
+        amount = amount.min(offer.cap)
+    return amount.min(work.net)
+
+
+def _ladder(offer: Offer, base: Money) -> tuple[Money, str]:
+    """The highest tier ``base`` reaches takes off its amount, once (as on Tmall and JD)."""
+    reached = [off for spend, off in offer.ladder if base >= spend]
+    if reached:
+        return reached[-1], ""
+    first = offer.ladder[0][0]
+    return Money.zero(base.currency), _("Spend {amount} more on eligible goods").format(
+        amount=(first - base).plain()
+    )
 
 
 def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
@@ -361,6 +469,10 @@ def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
             )
         times = base.minor // offer.threshold.minor if offer.repeat else 1
         amount = offer.amount * times
+    elif offer.kind is OfferKind.LADDER:
+        amount, reason = _ladder(offer, base)
+        if reason:
+            return amount, reason
     else:
         return zero, _("This offer does not apply to a whole basket")
     if offer.cap is not None:
@@ -381,8 +493,10 @@ def price_basket(
     promotions: Sequence[Promotion] = (),
     coupons: Sequence[Coupon] = (),
     currency: str = "CNY",
+    free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL,
 ) -> Pricing:
-    """Price ``lines`` for a member of ``tier`` (or no member) with the active promotions and coupons."""
+    """Price ``lines`` for a member of ``tier`` (or no member) with the active promotions and coupons;
+    ``free_units`` is the store's rule for which units a buy-N-get-M or Nth-unit offer reduces."""
     works = [_Work(line) for line in lines]
     ordered = sorted(promotions, key=lambda p: (p.priority, p.id))
     item_promos = [p for p in ordered if p.offer.scope is Scope.ITEM and p.offer.applies_to_member(tier)]
@@ -411,7 +525,9 @@ def price_basket(
         if not eligible:
             continue
         if offer.kind is OfferKind.BUY_N_GET_M:
-            amounts = _buy_n_get_m(offer, eligible)
+            amounts = _buy_n_get_m(offer, eligible, free_units)
+        elif offer.kind is OfferKind.NTH_UNIT_OFF:
+            amounts = _nth_unit_off(offer, eligible, free_units)
         else:
             amounts = {line.line_id: _item_discount(offer, line) for line in eligible}
         for line_id, amount in amounts.items():
@@ -442,9 +558,8 @@ def price_basket(
         eligible_works = [w for w in works if offer.eligibility.matches(w.line.product)]
         base = Money(sum(w.net.minor for w in eligible_works), currency)
         if offer.scope is Scope.ITEM:
-            amount = Money(
-                sum(_item_discount(offer, w.line).min(w.net).minor for w in eligible_works), currency
-            )
+            # on what each line costs after the promotions, not on its shelf price
+            amount = Money(sum(_item_coupon(offer, w).minor for w in eligible_works), currency)
             reason = "" if amount.minor > 0 else _("Not valid for these goods")
         else:
             amount, reason = _basket_discount(offer, base)
