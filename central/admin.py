@@ -35,7 +35,9 @@ from central.models import (
     StockLevel,
     StockMove,
     Store,
+    StoreSetting,
     SyncException,
+    TaxClass,
     Tier,
 )
 from central.platform import member_lookup_salt, public_keys, signing_key, utcnow
@@ -44,7 +46,7 @@ from central.versions import next_version
 from sync.protocol import tokens
 from sync.protocol.events import GENESIS_HASH
 from sync.protocol.members import mask_phone, phone_lookup_key
-from sync.protocol.wire import EnrolResponse
+from sync.protocol.wire import PLATFORM_SETTINGS, EnrolResponse
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a person
 DEFAULT_CODE_DAYS = 365
@@ -640,6 +642,72 @@ class Admin:
             raise AdminError(f"no pickup order {order_id}")
         return dict(row._mapping)
 
+    # --- tax classes, store settings, promotions ---------------------------------------------------
+    def set_tax_class(self, code: str, rate_bp: int, name_zh: str, name_en: str) -> None:
+        """Create or change a tax class; every terminal gets the rate with its next sync."""
+        if not 0 <= rate_bp <= 10_000:
+            raise AdminError("a tax rate is between 0 and 10000 basis points (13 % = 1300)")
+        t = _t(TaxClass)
+        with self.db.write() as conn:
+            version = next_version(conn)
+            values = {"rate_bp": rate_bp, "name_zh": name_zh, "name_en": name_en, "version": version}
+            if conn.execute(update(t).where(t.c.code == code).values(**values)).rowcount == 0:
+                conn.execute(t.insert().values(code=code, **values))
+
+    def set_store_setting(self, key: str, value: Any, store_code: str | None = None) -> None:
+        """Decide a terminal setting for one store, or for every store (``store_code`` None)."""
+        if key not in PLATFORM_SETTINGS:
+            raise AdminError(
+                f"the platform does not set {key!r}; it sets {', '.join(sorted(PLATFORM_SETTINGS))}"
+            )
+        s = _t(StoreSetting)
+        with self.db.write() as conn:
+            if store_code is None:
+                stores = list(conn.execute(select(_t(Store).c.id)).scalars())
+            else:
+                stores = [self.store_id(conn, store_code)]
+            version = next_version(conn)
+            text = json.dumps(value, sort_keys=True)
+            for store_id in stores:
+                where = (s.c.store_id == store_id) & (s.c.key == key)
+                if conn.execute(update(s).where(where).values(value=text, version=version)).rowcount == 0:
+                    conn.execute(s.insert().values(store_id=store_id, key=key, value=text, version=version))
+
+    def create_promotion(
+        self,
+        name_zh: str,
+        name_en: str,
+        offer: dict[str, Any],
+        *,
+        priority: int = 100,
+        promotion_id: int | None = None,
+        starts_at: str | None = None,
+        ends_at: str | None = None,
+    ) -> int:
+        """A promotion every terminal applies after its next sync (the offer as the terminal's pricing
+        reads it: ``pos_app.domain.pricing.Offer.to_dict``)."""
+        if not isinstance(offer, dict) or "kind" not in offer:
+            raise AdminError("an offer needs a kind")
+        t = _t(Promotion)
+        with self.db.write() as conn:
+            version = next_version(conn)
+            if promotion_id is None:
+                promotion_id = (conn.execute(select(func.max(t.c.id))).scalar() or 0) + 1
+            conn.execute(
+                t.insert().values(
+                    id=promotion_id,
+                    name_zh=name_zh,
+                    name_en=name_en,
+                    offer=json.dumps(offer, sort_keys=True),
+                    priority=priority,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    active=True,
+                    version=version,
+                )
+            )
+        return promotion_id
+
     # --- demo -------------------------------------------------------------------------------------
     def seed_demo(
         self,
@@ -659,6 +727,7 @@ class Admin:
             if conn.execute(select(_t(Product).c.id).limit(1)).first() is not None:
                 return {"store_id": store_id, "seeded": False}
             version = next_version(conn)
+            conn.execute(_t(TaxClass).insert(), [{**t, "version": version} for t in data.tax_classes])
             conn.execute(_t(Category).insert(), [{**c, "version": version} for c in data.categories])
             conn.execute(_t(Tier).insert(), [{**t, "version": version} for t in data.tiers])
             conn.execute(

@@ -90,6 +90,26 @@ search_term = Table(
     sqlite_with_rowid=False,
 )
 
+tax_class = Table(
+    "tax_class",
+    metadata,
+    Column("code", String, primary_key=True),
+    Column("rate_bp", Integer, nullable=False),
+    Column("name_zh", String, nullable=False),
+    Column("name_en", String, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+
+# settings the platform sets for this store (scale label layouts, the free-units rule, tax and cash
+# rounding): they win over the terminal's own settings file
+platform_setting = Table(
+    "platform_setting",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+
 member_tier = Table(
     "member_tier",
     metadata,

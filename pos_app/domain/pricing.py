@@ -309,6 +309,14 @@ class CouponOutcome:
         return self.amount.minor > 0
 
 
+class TaxRounding(StrEnum):
+    """How the tax contained is rounded: once per rate over the rate's lines (the receipt's way), or
+    per line and then added up per rate (an e-fapiao's way, so the two agree to the fen)."""
+
+    PER_RATE = "per_rate"
+    PER_LINE = "per_line"
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
     lines: tuple[PricedLine, ...]
@@ -317,6 +325,7 @@ class Pricing:
     total: Money
     taxes: tuple[TaxLine, ...]
     coupons: tuple[CouponOutcome, ...]
+    tax_rounding: TaxRounding = TaxRounding.PER_RATE
 
     @property
     def discount_total(self) -> Money:
@@ -494,6 +503,7 @@ def price_basket(
     coupons: Sequence[Coupon] = (),
     currency: str = "CNY",
     free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL,
+    tax_rounding: TaxRounding = TaxRounding.PER_RATE,
 ) -> Pricing:
     """Price ``lines`` for a member of ``tier`` (or no member) with the active promotions and coupons;
     ``free_units`` is the store's rule for which units a buy-N-get-M or Nth-unit offer reduces."""
@@ -567,10 +577,12 @@ def price_basket(
             _apportion(amount, eligible_works, DiscountSource.COUPON, coupon.coupon_id, coupon.name)
         outcomes.append(CouponOutcome(coupon, amount, reason))
 
-    return _finish(works, outcomes, currency)
+    return _finish(works, outcomes, currency, tax_rounding)
 
 
-def _finish(works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str) -> Pricing:
+def _finish(
+    works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str, tax_rounding: TaxRounding
+) -> Pricing:
     priced = tuple(
         PricedLine(
             line_id=w.line.line_id,
@@ -593,18 +605,31 @@ def _finish(works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str
     )
     subtotal = Money(sum(line.gross.minor for line in priced), currency)
     total = Money(sum(line.net.minor for line in priced), currency)
-    return Pricing(priced, discounts, subtotal, total, taxes_of(priced, currency), tuple(outcomes))
+    taxes = taxes_of(priced, currency, tax_rounding)
+    return Pricing(priced, discounts, subtotal, total, taxes, tuple(outcomes), tax_rounding)
 
 
-def taxes_of(lines: Sequence[PricedLine], currency: str = "CNY") -> tuple[TaxLine, ...]:
-    """Tax contained per rate, computed once per rate on the sum of the line nets at that rate."""
-    by_rate: dict[int, int] = {}
+def taxes_of(
+    lines: Sequence[PricedLine], currency: str = "CNY", rounding: TaxRounding = TaxRounding.PER_RATE
+) -> tuple[TaxLine, ...]:
+    """Tax contained per rate: computed once on the sum of the rate's line nets (``PER_RATE``), or
+    line by line and added up (``PER_LINE``, what an e-fapiao built from the sale shows)."""
+    nets: dict[int, int] = {}
+    taxes: dict[int, int] = {}
     for line in lines:
         rate = line.product.tax_rate_bp
-        by_rate[rate] = by_rate.get(rate, 0) + line.net.minor
+        nets[rate] = nets.get(rate, 0) + line.net.minor
+        if rounding is TaxRounding.PER_LINE:
+            taxes[rate] = taxes.get(rate, 0) + tax_contained(line.net, rate).minor
     return tuple(
-        TaxLine(rate, Money(net, currency), tax_contained(Money(net, currency), rate))
-        for rate, net in sorted(by_rate.items(), reverse=True)
+        TaxLine(
+            rate,
+            Money(net, currency),
+            Money(taxes[rate], currency)
+            if rounding is TaxRounding.PER_LINE
+            else tax_contained(Money(net, currency), rate),
+        )
+        for rate, net in sorted(nets.items(), reverse=True)
     )
 
 
@@ -619,4 +644,4 @@ def with_adjustment(pricing: Pricing, adjustment: Money, name: Text) -> Pricing:
     weights = [max(w.net.minor, 0) for w in works]
     for work, share in zip(works, (-adjustment).allocate(weights), strict=True):
         work.take(Discount(DiscountSource.CASH_ROUNDING, None, name, share))
-    return _finish(works, list(pricing.coupons), pricing.total.currency)
+    return _finish(works, list(pricing.coupons), pricing.total.currency, pricing.tax_rounding)

@@ -125,6 +125,21 @@ class Family(StrEnum):
     COUPON_REVOCATIONS = "coupon_revocations"
     STOCK_LEVELS = "stock_levels"
     PICKUP_ORDERS = "pickup_orders"
+    TAX_CLASSES = "tax_classes"  # the VAT rate of each tax class a product names
+    STORE_SETTINGS = "store_settings"  # what the platform sets for a store: scale labels, rounding, ...
+
+
+#: Terminal settings the platform may decide for a store (family ``store_settings``); on the terminal
+#: they win over its own settings file.
+PLATFORM_SETTINGS = frozenset(
+    {
+        "scan.scale_layout",  # the label layouts of the store's scales
+        "scan.expired_goods",  # warn or refuse a product past its expiry
+        "promotions.free_units",  # which units a buy-N-get-M or Nth-unit offer reduces
+        "tax.rounding",  # tax per rate (receipt) or per line (fapiao)
+        "money.cash_rounding",  # cash rounded to the jiao or the yuan
+    }
+)
 
 
 class ChangeOp(StrEnum):

@@ -84,3 +84,11 @@ def test_payment_round_trips_through_storage():
     restored = Payment.from_dict(p.to_dict())
     assert restored.to_dict() == p.to_dict()
     assert restored.due == Money(2578)
+
+
+def test_cash_rounding_to_the_yuan_in_customers_favour():
+    # 35.78 due, 抹角: the customer pays 35.00; the 0.78 is recorded as the rounding
+    p = Payment(Money(3578), CashRounding("down_100"))
+    assert p.cash_due() == Money(3500)
+    p.add_cash(Money(5000))
+    assert p.is_settled and p.rounding_adjustment == Money(-78) and p.change == Money(1500)
