@@ -202,6 +202,44 @@ class PickupStatus(WireModel):
     version: int = 0
 
 
+# --- pricing: the platform prices a basket as the till does --------------------------------------
+
+
+class QuoteLine(WireModel):
+    product_id: int = Field(ge=0)
+    quantity: int = Field(gt=0, le=10_000_000)  # thousandths: 1 each = 1000, 1 kg = 1000
+
+
+class QuoteRequest(WireModel):
+    """A basket: products and quantities, and the labels of the store's scales as printed."""
+
+    lines: list[QuoteLine] = Field(default_factory=list, max_length=500)
+    labels: list[str] = Field(default_factory=list, max_length=500)  # scale label digits
+    tier: str | None = Field(default=None, max_length=32)  # the member's tier, if a member is present
+
+
+class QuotedLine(WireModel):
+    product_id: int
+    quantity: int
+    gross: int
+    net: int
+
+
+class QuotedTax(WireModel):
+    rate_bp: int
+    net: int
+    tax: int
+
+
+class Quote(WireModel):
+    currency: str
+    subtotal: int
+    discount_total: int
+    total: int
+    lines: list[QuotedLine]
+    taxes: list[QuotedTax]
+
+
 # --- reconciliation -------------------------------------------------------------------------------
 
 
