@@ -123,7 +123,9 @@ def _backlog_home() -> Path:
     from pos_app.domain.money import Money
     from pos_app.services.demo import install_demo
 
-    key = _fingerprint("backlog", BACKLOG_SALES, (ROOT / "pos_app/services/checkout.py").stat().st_size)
+    key = _fingerprint(
+        "backlog", BACKLOG_SALES, (ROOT / "pos_app/services/checkout/completion.py").stat().st_size
+    )
     home = CACHE / f"backlog-{key}"
     if (home / "ready").exists():
         return home

@@ -163,7 +163,10 @@ def _backlog_home(source: Path) -> Path:
     from pos_app.domain.money import Money
 
     key = _fingerprint(
-        "till-backlog", source.name, BACKLOG_SALES, (ROOT / "pos_app/services/checkout.py").stat().st_size
+        "till-backlog",
+        source.name,
+        BACKLOG_SALES,
+        (ROOT / "pos_app/services/checkout/completion.py").stat().st_size,
     )
     home = CACHE / f"till-backlog-{key}"
     if (home / "ready").exists():

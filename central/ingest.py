@@ -13,7 +13,8 @@ transaction together with the new ``last_seq``:
   (:func:`reprocess_deferred`);
 - a business conflict (a coupon used twice, a points overdraft, negative stock, a pickup order
   cancelled online but handed over) never rejects what happened in the store: the event is applied
-  and an exception opened.
+  and an exception opened. The rules of each event type are a table of handlers in
+  :mod:`central.event_rules`.
 
 Row locks are taken in one order everywhere -- device, members, coupons, pickup orders, sales, then the
 version counter, then stock levels -- so concurrent pushes of different devices queue, never deadlock.
@@ -27,15 +28,17 @@ import json
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, Table, bindparam, select, update
 from sqlalchemy.exc import OperationalError
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_incrementing
 
 from central.core.config import Settings
 from central.core.db import Database
+from central.event_rules import Effects, State, apply_event, chunks
 from central.models import (
     CashMovement,
     Coupon,
@@ -115,30 +118,9 @@ class _Candidate:
     text: str | None = None  # the canonical JSON the hash is taken over
 
 
-@dataclass
-class _Effects:
-    """Everything one batch writes, collected first and written in bulk in the lock order."""
-
-    events: list[dict] = field(default_factory=list)
-    sales: dict[str, dict] = field(default_factory=dict)
-    sale_voids: list[str] = field(default_factory=list)
-    refunds: list[dict] = field(default_factory=list)
-    sessions_new: dict[str, dict] = field(default_factory=dict)
-    sessions_closed: dict[str, dict] = field(default_factory=dict)
-    cash: list[dict] = field(default_factory=list)
-    points: list[dict] = field(default_factory=list)
-    members_changed: set[int] = field(default_factory=set)
-    coupons_changed: set[int] = field(default_factory=set)
-    redemptions: list[dict] = field(default_factory=list)
-    redemptions_voided: list[int] = field(default_factory=list)
-    pickups_changed: set[int] = field(default_factory=set)
-    moves: list[dict] = field(default_factory=list)
-    exceptions: list[ExceptionRecord] = field(default_factory=list)
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in ("40P01", "40001")
+def _is_deadlock(exc: BaseException) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim, or could not serialise it."""
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 class Ingest:
@@ -153,20 +135,29 @@ class Ingest:
         self, device_id: str, events: list[dict[str, Any]], client_time: float | None = None
     ) -> PushOutcome:
         _check_seqs(events)
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                with self.db.write() as conn:
-                    return self._push(conn, device_id, events, client_time)
-            except SequenceGap:
-                raise
-            except OperationalError as exc:
-                if not _is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-            except Exception as exc:  # an event the database (or a bug) refuses: find it, keep it
-                log.warning("batch of %s failed (%s); applying its events one by one", device_id, exc)
-                return self._push_isolated(device_id, events, client_time)
-        raise AssertionError("unreachable")
+        try:
+            return self._push_batch(device_id, events, client_time)
+        except (SequenceGap, OperationalError):
+            raise
+        except Exception as exc:  # an event the database (or a bug) refuses: find it, keep it
+            log.warning("batch of %s failed (%s); applying its events one by one", device_id, exc)
+            return self._push_isolated(device_id, events, client_time)
+
+    # Pushes take their row locks in one order and queue, but another writer (an admin command, an
+    # online order) may take the same rows in another order. PostgreSQL then aborts one transaction
+    # whole; when it is the push's, the push simply runs again.
+    @retry(
+        retry=retry_if_exception(_is_deadlock),
+        stop=stop_after_attempt(DEADLOCK_RETRIES),
+        wait=wait_incrementing(start=0.01, increment=0.01),
+        reraise=True,
+    )
+    def _push_batch(
+        self, device_id: str, events: list[dict[str, Any]], client_time: float | None
+    ) -> PushOutcome:
+        """The whole batch in one transaction."""
+        with self.db.write() as conn:
+            return self._push(conn, device_id, events, client_time)
 
     def _push_isolated(
         self, device_id: str, events: list[dict[str, Any]], client_time: float | None
@@ -211,13 +202,13 @@ class Ingest:
         store_id, last_seq, last_hash = device.store_id, device.last_seq, device.last_hash
         ordered = sorted(events, key=lambda e: e["seq"])
         now_iso = utcnow()
-        effects = _Effects()
+        effects = Effects()
         results: list[EventResult] = []
 
         # duplicates: compare with what we stored under those seqs
         old_seqs = sorted({e["seq"] for e in ordered if e["seq"] <= last_seq})
         stored: dict[int, tuple[str, str]] = {}
-        for chunk in _chunks(old_seqs, 500):
+        for chunk in chunks(old_seqs, 500):
             for row in conn.execute(
                 select(_EVENT.c.seq, _EVENT.c.hash, _EVENT.c.status).where(
                     _EVENT.c.device_id == device_id, _EVENT.c.seq.in_(chunk)
@@ -313,7 +304,7 @@ class Ingest:
     def _reject_reused_ids(self, conn: Connection, candidates: list[_Candidate]) -> None:
         ids = [c.event_id for c in candidates]
         taken: set[str] = set()
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             taken.update(
                 conn.execute(select(_EVENT.c.event_id).where(_EVENT.c.event_id.in_(chunk))).scalars()
             )
@@ -331,15 +322,15 @@ class Ingest:
         device_id: str,
         store_id: int,
         candidates: list[_Candidate],
-        fx: _Effects,
+        fx: Effects,
         now_iso: str,
     ) -> None:
         applied = [c for c in candidates if c.status is EventStatus.APPLIED]
-        state = _State.load(conn, applied)
+        state = State.load(conn, applied)
         for c in candidates:
             if c.status is EventStatus.APPLIED:
                 try:
-                    _apply_one(c, device_id, store_id, state, fx, now_iso, self.settings)
+                    apply_event(c, device_id, store_id, state, fx, now_iso, self.settings)
                 except payloads.InvalidEvent as exc:
                     c.status, c.error = EventStatus.QUARANTINED, str(exc)
             fx.events.append(_event_row(c, device_id, store_id, now_iso))
@@ -387,11 +378,6 @@ def _check_seqs(events: list[dict[str, Any]]) -> None:
         seq = raw.get("seq") if isinstance(raw, dict) else None
         if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
             raise InvalidPush(f"event {i} has no usable seq")
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _check(raw: dict[str, Any], device_id: str, prev_hash: str) -> _Candidate:
@@ -464,383 +450,6 @@ def stored_event(envelope_text: str, hash_: str) -> dict[str, Any]:
     return {**json.loads(envelope_text), "hash": hash_}
 
 
-# --- state read before applying -------------------------------------------------------------------
-
-
-@dataclass
-class _State:
-    members: dict[int, int]  # id -> points balance
-    coupons: dict[int, dict]
-    valid_redemptions: dict[str, list[dict]]  # sale id -> its valid redemptions
-    pickups: dict[int, dict]
-    sales: dict[str, dict]  # known sales: id -> {status, total}
-    sessions: set[str]
-    member_versions: set[int] = field(default_factory=set)
-
-    @classmethod
-    def load(cls, conn: Connection, applied: list[_Candidate]) -> _State:
-        member_ids: set[int] = set()
-        coupon_ids: set[int] = set()
-        sale_refs: set[str] = set()
-        void_ids: set[str] = set()
-        pickup_ids: set[int] = set()
-        session_ids: set[str] = set()
-        for c in applied:
-            p = c.payload
-            member_id = getattr(p, "member_id", None)
-            if member_id is not None:
-                member_ids.add(member_id)
-            if isinstance(p, payloads.SaleCompleted):
-                coupon_ids.update(u.coupon_id for u in p.coupons)
-                sale_refs.add(p.sale_id)
-            elif isinstance(p, payloads.SaleVoided):
-                sale_refs.add(p.sale_id)
-                void_ids.add(p.sale_id)
-            elif isinstance(p, payloads.RefundIssued):
-                sale_refs.add(p.sale_id)
-            elif isinstance(p, payloads.PickupHandedOver):
-                pickup_ids.add(p.order_id)
-            if c.envelope and c.envelope.till_session_id:
-                session_ids.add(c.envelope.till_session_id)
-        redemptions: dict[str, list[dict]] = defaultdict(list)
-        for chunk in _chunks(sorted(void_ids), 500):
-            for row in conn.execute(
-                select(_REDEMPTION).where(_REDEMPTION.c.ref.in_(chunk), _REDEMPTION.c.valid.is_(True))
-            ):
-                redemptions[row.ref].append(dict(row._mapping))
-                coupon_ids.add(row.coupon_id)
-        members: dict[int, int] = {}
-        for chunk in _chunks(sorted(member_ids), 500):
-            for row in conn.execute(
-                select(_MEMBER.c.id, _MEMBER.c.points_balance)
-                .where(_MEMBER.c.id.in_(chunk))
-                .order_by(_MEMBER.c.id)
-                .with_for_update()
-            ):
-                members[row.id] = row.points_balance
-        coupons: dict[int, dict] = {}
-        for chunk in _chunks(sorted(coupon_ids), 500):
-            for row in conn.execute(
-                select(_COUPON).where(_COUPON.c.id.in_(chunk)).order_by(_COUPON.c.id).with_for_update()
-            ):
-                coupons[row.id] = dict(row._mapping)
-        pickups: dict[int, dict] = {}
-        for chunk in _chunks(sorted(pickup_ids), 500):
-            for row in conn.execute(
-                select(_PICKUP).where(_PICKUP.c.id.in_(chunk)).order_by(_PICKUP.c.id).with_for_update()
-            ):
-                pickups[row.id] = dict(row._mapping)
-        sales: dict[str, dict] = {}
-        for chunk in _chunks(sorted(sale_refs), 500):
-            for row in conn.execute(
-                select(_SALE.c.id, _SALE.c.status, _SALE.c.total)
-                .where(_SALE.c.id.in_(chunk))
-                .order_by(_SALE.c.id)
-                .with_for_update()
-            ):
-                sales[row.id] = {"status": row.status, "total": row.total, "stored": True}
-        sessions: set[str] = set()
-        for chunk in _chunks(sorted(session_ids), 500):
-            sessions.update(conn.execute(select(_SESSION.c.id).where(_SESSION.c.id.in_(chunk))).scalars())
-        return cls(members, coupons, dict(redemptions), pickups, sales, sessions)
-
-
-# --- the business rules of each event type --------------------------------------------------------
-
-
-def _tender_totals(tenders) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for t in tenders:
-        totals[t.kind] += t.amount
-    return dict(totals)
-
-
-def _apply_one(
-    c: _Candidate,
-    device_id: str,
-    store_id: int,
-    state: _State,
-    fx: _Effects,
-    now_iso: str,
-    settings: Settings,
-) -> None:
-    env = c.envelope
-    assert env is not None
-    p = c.payload
-    session_id = env.till_session_id
-    ref_event = c.event_id
-
-    def exception(kind: str, ref: str, detail: dict, business_day: str | None = None, dedupe=None) -> None:
-        fx.exceptions.append(
-            ExceptionRecord(
-                store_id,
-                kind,
-                now_iso,
-                device_id=device_id,
-                business_day=business_day,
-                till_session_id=session_id,
-                event_id=ref_event,
-                ref=ref,
-                detail=detail,
-                dedupe_key=dedupe,
-            )
-        )
-
-    def stock(deltas, reason: str, ref: str) -> None:
-        for d in deltas:
-            if d.delta:
-                fx.moves.append(
-                    {
-                        "store_id": store_id,
-                        "product_id": d.product_id,
-                        "delta": d.delta,
-                        "reason": reason,
-                        "ref": ref,
-                        "event_id": ref_event,
-                        "created_at": now_iso,
-                    }
-                )
-
-    def points(member_id: int | None, delta: int, kind: str, ref: str, day: str) -> None:
-        if member_id is None or not delta:
-            return
-        fx.points.append(
-            {
-                "member_id": member_id,
-                "delta": delta,
-                "kind": kind,
-                "ref": ref,
-                "device_id": device_id,
-                "event_id": ref_event,
-                "created_at": now_iso,
-            }
-        )
-        if member_id in state.members:
-            before = state.members[member_id]
-            state.members[member_id] = before + delta
-            fx.members_changed.add(member_id)
-            if delta < 0 and before + delta < 0:
-                overdraft = -(before + delta)
-                exception(
-                    Kind.POINTS_OVERDRAFT,
-                    str(member_id),
-                    {
-                        "member_id": member_id,
-                        "balance_before": before,
-                        "redeemed": -delta,
-                        "balance_after": before + delta,
-                        "overdraft": overdraft,
-                        "bound": settings.points_offline_bound,
-                        "beyond_bound": overdraft > settings.points_offline_bound,
-                    },
-                    day,
-                )
-
-    if isinstance(p, payloads.SaleCompleted):
-        if p.sale_id in state.sales:
-            raise payloads.InvalidEvent(f"sale {p.sale_id} was already recorded by another event")
-        day = p.business_day
-        fx.sales[p.sale_id] = {
-            "id": p.sale_id,
-            "device_id": device_id,
-            "seq": c.seq,
-            "store_id": store_id,
-            "till_session_id": session_id,
-            "business_day": day,
-            "receipt_no": p.receipt_no,
-            "member_id": p.member_id,
-            "status": "completed",
-            "subtotal": p.subtotal,
-            "discount_total": p.discount_total,
-            "rounding": p.rounding,
-            "total": p.total,
-            "points_earned": p.points.earned,
-            "points_redeemed": p.points.redeemed,
-            "tenders": canonical_json(_tender_totals(p.tenders)),
-            "coupons": len(p.coupons),
-        }
-        state.sales[p.sale_id] = {"status": "completed", "total": p.total, "stored": False}
-        stock(p.stock, "sale", p.sale_id)
-        points(p.member_id, p.points.earned, "earn", p.sale_id, day)
-        points(p.member_id, -p.points.redeemed, "redeem", p.sale_id, day)
-        for use in p.coupons:
-            coupon = state.coupons.get(use.coupon_id)
-            valid = True
-            if coupon is None:
-                exception(Kind.COUPON_UNKNOWN, str(use.coupon_id), {"coupon_id": use.coupon_id}, day)
-            elif coupon["status"] in ("redeemed", "revoked"):
-                valid = False
-                exception(
-                    Kind.COUPON_CONFLICT,
-                    str(use.coupon_id),
-                    {
-                        "coupon_id": use.coupon_id,
-                        "sale_id": p.sale_id,
-                        "amount": use.amount,
-                        "coupon_status": coupon["status"],
-                        "first_redeemed_by": coupon.get("redeemed_ref"),
-                    },
-                    day,
-                )
-            else:
-                coupon.update(status="redeemed", redeemed_ref=p.sale_id, reserved_basket=None)
-                fx.coupons_changed.add(use.coupon_id)
-            fx.redemptions.append(
-                {
-                    "coupon_id": use.coupon_id,
-                    "campaign_id": use.campaign_id,
-                    "channel": "store",
-                    "ref": p.sale_id,
-                    "device_id": device_id,
-                    "event_id": ref_event,
-                    "amount": use.amount,
-                    "valid": valid,
-                    "voided": False,
-                    "created_at": now_iso,
-                }
-            )
-    elif isinstance(p, payloads.SaleVoided):
-        day = p.business_day
-        sale = state.sales.get(p.sale_id)
-        if sale is None:
-            exception(Kind.UNKNOWN_SALE, p.sale_id, {"sale_id": p.sale_id, "action": "void"}, day)
-        elif sale["status"] == "voided":
-            raise payloads.InvalidEvent(f"sale {p.sale_id} was already voided")
-        else:
-            sale["status"] = "voided"
-            if p.sale_id in fx.sales:
-                fx.sales[p.sale_id]["status"] = "voided"
-            else:
-                fx.sale_voids.append(p.sale_id)
-        stock(p.stock, "void", p.sale_id)
-        points(p.member_id, -p.points.reversed, "reverse", p.sale_id, day)
-        points(p.member_id, p.points.returned, "refund", p.sale_id, day)
-        # the coupons of a voided sale can be used again
-        for redemption in state.valid_redemptions.get(p.sale_id, []):
-            fx.redemptions_voided.append(redemption["id"])
-            coupon = state.coupons.get(redemption["coupon_id"])
-            if coupon is not None and coupon.get("redeemed_ref") == p.sale_id:
-                coupon.update(status="issued", redeemed_ref=None)
-                fx.coupons_changed.add(coupon["id"])
-        for redemption in fx.redemptions:
-            if redemption["ref"] == p.sale_id and redemption["valid"]:
-                redemption["voided"] = True
-                coupon = state.coupons.get(redemption["coupon_id"])
-                if coupon is not None and coupon.get("redeemed_ref") == p.sale_id:
-                    coupon.update(status="issued", redeemed_ref=None)
-                    fx.coupons_changed.add(coupon["id"])
-    elif isinstance(p, payloads.RefundIssued):
-        day = p.business_day
-        if p.sale_id not in state.sales:
-            exception(Kind.UNKNOWN_SALE, p.sale_id, {"sale_id": p.sale_id, "action": "refund"}, day)
-        fx.refunds.append(
-            {
-                "id": p.refund_id,
-                "sale_id": p.sale_id,
-                "device_id": device_id,
-                "seq": c.seq,
-                "store_id": store_id,
-                "till_session_id": session_id,
-                "business_day": day,
-                "total": p.total,
-                "points_reversed": p.points.reversed,
-                "points_returned": p.points.returned,
-                "tenders": canonical_json(_tender_totals(p.tenders)),
-                "tender_points": sum(t.points for t in p.tenders),
-            }
-        )
-        stock(p.stock, "refund", p.refund_id)
-        points(p.member_id, -p.points.reversed, "reverse", p.refund_id, day)
-        points(p.member_id, p.points.returned, "refund", p.refund_id, day)
-    elif isinstance(p, payloads.StockAdjusted):
-        stock(p.stock, "adjust", ref_event)
-    elif isinstance(p, payloads.PickupHandedOver):
-        _handover(p, state, fx, device_id, store_id, ref_event, now_iso, exception)
-    elif isinstance(p, payloads.TillSessionOpened):
-        if p.till_session_id not in state.sessions:
-            state.sessions.add(p.till_session_id)
-            fx.sessions_new[p.till_session_id] = {
-                "id": p.till_session_id,
-                "device_id": device_id,
-                "store_id": store_id,
-                "terminal_code": p.terminal_code,
-                "business_day": p.business_day,
-                "opening_float": p.opening_float,
-                "opened_seq": c.seq,
-                "closed_seq": None,
-                "z": None,
-            }
-    elif isinstance(p, payloads.CashMoved):
-        fx.cash.append(
-            {"event_id": ref_event, "till_session_id": p.till_session_id, "kind": p.kind, "amount": p.amount}
-        )
-    elif isinstance(p, payloads.TillSessionClosed):
-        z = c.raw["payload"]["z"]
-        if p.till_session_id in fx.sessions_new:
-            fx.sessions_new[p.till_session_id].update(closed_seq=c.seq, z=json.dumps(z, sort_keys=True))
-        elif p.till_session_id in state.sessions:
-            fx.sessions_closed[p.till_session_id] = {"closed_seq": c.seq, "z": json.dumps(z, sort_keys=True)}
-        else:
-            state.sessions.add(p.till_session_id)
-            fx.sessions_new[p.till_session_id] = {
-                "id": p.till_session_id,
-                "device_id": device_id,
-                "store_id": store_id,
-                "terminal_code": str(z.get("terminal", "")),
-                "business_day": p.z.business_day,
-                "opening_float": int(z.get("opening_float") or 0),
-                "opened_seq": None,
-                "closed_seq": c.seq,
-                "z": json.dumps(z, sort_keys=True),
-            }
-
-
-def _handover(p, state: _State, fx: _Effects, device_id, store_id, ref_event, now_iso, exception) -> None:
-    order = state.pickups.get(p.order_id)
-    day = p.business_day
-    if order is None:
-        exception(Kind.PICKUP_UNKNOWN, str(p.order_id), {"order_id": p.order_id}, day)
-        return
-    status = order["status"]
-    if status == "handed_over":
-        exception(
-            Kind.PICKUP_HANDED_OVER_TWICE,
-            str(p.order_id),
-            {"order_id": p.order_id, "first_device": order.get("handed_over_device")},
-            day,
-        )
-        return
-    if status == "cancelled":
-        # the customer has the goods: the handover wins; the cancel had put the stock back
-        exception(
-            Kind.PICKUP_CANCELLED_HANDED_OVER,
-            str(p.order_id),
-            {"order_id": p.order_id, "total": order["total"], "offline": p.offline, "paid": order["paid"]},
-            day,
-        )
-        for line in json.loads(order["lines"]):
-            fx.moves.append(
-                {
-                    "store_id": order["store_id"],
-                    "product_id": line["product_id"],
-                    "delta": -int(line["quantity"]),
-                    "reason": "pickup",
-                    "ref": f"pickup:{p.order_id}",
-                    "event_id": ref_event,
-                    "created_at": now_iso,
-                }
-            )
-    elif status != "ready" or not order["paid"]:
-        exception(
-            Kind.PICKUP_NOT_READY_HANDED_OVER,
-            str(p.order_id),
-            {"order_id": p.order_id, "status": status, "paid": order["paid"]},
-            day,
-        )
-    order.update(status="handed_over", handed_over_device=device_id, updated_at=now_iso)
-    fx.pickups_changed.add(p.order_id)
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 
@@ -868,7 +477,7 @@ def bulk_insert(conn: Connection, table, rows: list[dict[str, Any]], suffix: str
             copy.write_row(tuple(row[c] for c in columns))
 
 
-def _write(conn: Connection, store_id: int, state: _State, fx: _Effects) -> None:
+def _write(conn: Connection, store_id: int, state: State, fx: Effects) -> None:
     bulk_insert(conn, _EVENT, fx.events)
     bulk_insert(conn, _SALE, list(fx.sales.values()))
     if fx.sale_voids:
@@ -976,7 +585,7 @@ def apply_stock(conn: Connection, moves: list[dict], version: int, exceptions: l
             by_store[s].append(p)
     now_iso = utcnow()
     for s, products in by_store.items():
-        for chunk in _chunks(products, 500):
+        for chunk in chunks(products, 500):
             for row in conn.execute(
                 select(_STOCK.c.product_id, _STOCK.c.on_hand).where(
                     _STOCK.c.store_id == s, _STOCK.c.product_id.in_(chunk), _STOCK.c.on_hand < 0
@@ -1023,12 +632,12 @@ def reprocess_deferred(db: Database, settings: Settings) -> int:
                 )
             except payloads.InvalidEvent as exc:
                 candidate.status, candidate.error = EventStatus.QUARANTINED, str(exc)
-            fx = _Effects()
+            fx = Effects()
             now_iso = utcnow()
-            state = _State.load(conn, [candidate] if candidate.status is EventStatus.APPLIED else [])
+            state = State.load(conn, [candidate] if candidate.status is EventStatus.APPLIED else [])
             if candidate.status is EventStatus.APPLIED:
                 try:
-                    _apply_one(candidate, device_id, row.store_id, state, fx, now_iso, settings)
+                    apply_event(candidate, device_id, row.store_id, state, fx, now_iso, settings)
                 except payloads.InvalidEvent as exc:
                     candidate.status, candidate.error = EventStatus.QUARANTINED, str(exc)
             if candidate.status is EventStatus.APPLIED:

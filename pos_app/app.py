@@ -104,7 +104,7 @@ def build_terminal(
         staff=StaffService(ctx),
         till=till,
         checkout=checkout,
-        sales=SalesService(ctx, till, checkout),
+        sales=SalesService(ctx, till),
         pickup=PickupService(ctx, till),
         receipts=ReceiptService(ctx),
         payments=payments,

@@ -307,6 +307,9 @@ sale_line = Table(
     Column("net", Integer, nullable=False),
     Column("tax_rate_bp", Integer, nullable=False),
     Column("discounts", Text, nullable=False, server_default="[]"),  # JSON [{source, ref, zh, en, amount}]
+    # what the scanned GS1 code carried besides the GTIN, "(10)LOT(17)YYMMDD(21)SERIAL", and an EAN
+    # add-on " +03": kept for traceability (recalls) and printed under the item
+    Column("trace", String, nullable=False, server_default=""),
     PrimaryKeyConstraint("sale_id", "line_no"),
 )
 

@@ -50,6 +50,7 @@ class BasketLine:
     override: PriceOverride | None = None
     voided: bool = False
     scanned_code: str = ""
+    trace: str = ""  # what a GS1 code carried besides the GTIN (lot, expiry, serial), and an add-on
 
     def pricing_line(self) -> PricingLine:
         return PricingLine(
@@ -95,6 +96,7 @@ class Basket:
         fixed_amount: Money | None = None,
         scanned_code: str = "",
         merge: bool = True,
+        trace: str = "",
     ) -> BasketLine:
         """Add ``quantity`` thousandths of ``product``; a repeat scan of an item sold each adds to its
         line. Weighed goods and labelled prices always get a line of their own."""
@@ -106,7 +108,7 @@ class Basket:
             raise DomainError(_("Quantity must be more than zero"), code="quantity")
         if product.unit is Unit.EACH and quantity % MILLI:
             raise DomainError(_("This product is sold by the piece"), code="quantity")
-        if product.unit is Unit.EACH and fixed_amount is None and merge:
+        if product.unit is Unit.EACH and fixed_amount is None and merge and not trace:
             for line in reversed(self.active_lines):
                 if line.product.id == product.id and line.override is None and line.fixed_amount is None:
                     self._check_quantity(product, line.quantity + quantity)
@@ -114,7 +116,13 @@ class Basket:
                     return line
         self._check_quantity(product, quantity)
         line = BasketLine(
-            self._next_line_id, product, quantity, product.price, fixed_amount, scanned_code=scanned_code
+            self._next_line_id,
+            product,
+            quantity,
+            product.price,
+            fixed_amount,
+            scanned_code=scanned_code,
+            trace=trace,
         )
         self._next_line_id += 1
         self.lines.append(line)

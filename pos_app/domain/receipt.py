@@ -8,6 +8,7 @@ ESC/POS printer and the on-screen preview all draw those same rows. Chinese char
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +53,7 @@ class ReceiptItem:
     net: Money
     discounts: tuple[tuple[Text, Money], ...] = ()
     original_price: Money | None = None  # shown when the price was overridden
+    trace: str = ""  # lot, expiry and serial of a GS1 code, an EAN add-on (BasketLine.trace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class ReceiptDocument:
                     "net": i.net.minor,
                     "discounts": [[t(label), m(amount)] for label, amount in i.discounts],
                     "original_price": m(i.original_price),
+                    "trace": i.trace,
                 }
                 for i in self.items
             ],
@@ -198,6 +201,7 @@ class ReceiptDocument:
                     net=Money(i["net"], cur),
                     discounts=tuple((t(lbl), Money(a, cur)) for lbl, a in i["discounts"]),  # type: ignore[misc]
                     original_price=m(i.get("original_price")),
+                    trace=i.get("trace", ""),
                 )
                 for i in d["items"]
             ),
@@ -355,6 +359,25 @@ _TENDER_NAMES = {
 }
 
 
+_TRACE_AI = re.compile(r"\((\d{2,4})\)([^(]*)")
+
+
+def _trace_text(trace: str, tr: Translate) -> str:
+    """What a customer or a recall needs of a line's GS1 data: lot, expiry, serial, the add-on."""
+    data, _plus, addon = trace.partition(" +")
+    parts = []
+    for ai, value in _TRACE_AI.findall(data):
+        if ai == "10":
+            parts.append(tr("Lot {lot}").format(lot=value))
+        elif ai in ("15", "16", "17") and len(value) == 6:
+            parts.append(tr("Exp {date}").format(date=f"20{value[:2]}-{value[2:4]}-{value[4:6]}"))
+        elif ai == "21":
+            parts.append(tr("S/N {serial}").format(serial=value))
+    if addon:
+        parts.append(tr("Add-on {addon}").format(addon=addon))
+    return "  ".join(parts)
+
+
 def layout(doc: ReceiptDocument, language: str, tr: Translate, *, copy: bool = False) -> list[Row]:
     """Rows of the receipt in ``language``; ``tr`` translates the labels into the same language."""
     rows: list[Row] = [Row(doc.store.name, align=Align.CENTER, bold=True, large=True)]
@@ -387,6 +410,8 @@ def layout(doc: ReceiptDocument, language: str, tr: Translate, *, copy: bool = F
             rows.append(
                 Row("  " + tr("Price changed from {price}").format(price=item.original_price.plain()))
             )
+        if item.trace:
+            rows.append(Row("  " + _trace_text(item.trace, tr)))
         for label, amount in item.discounts:
             rows.append(Row("  " + label.get(language), (-amount).plain()))
     rows.append(Row(rule="-"))

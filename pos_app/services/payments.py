@@ -43,7 +43,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission
 from pos_app.domain.tenders import Tender, TenderKind
 from pos_app.i18n import _
-from pos_app.services.checkout import CheckoutService
+from pos_app.services.checkout.tenders import TakesTenders
 from pos_app.services.context import TerminalContext
 from pos_app.services.scanning import PaymentScan
 
@@ -106,7 +106,7 @@ class PaymentService:
     def __init__(
         self,
         ctx: TerminalContext,
-        checkout: CheckoutService,
+        checkout: TakesTenders,
         *,
         terminal: PaymentTerminal | None = None,
         gateway: MobileGateway | None = None,

@@ -29,7 +29,7 @@ from pos_app.domain.returns import PaidTender, ReturnedSoFar, ReturnPlan, SaleRe
 from pos_app.domain.tenders import TenderKind
 from pos_app.domain.text import Text
 from pos_app.i18n import _
-from pos_app.services.checkout import CheckoutService, mask_reference
+from pos_app.services.checkout.receipt import mask_reference, store_header
 from pos_app.services.context import TerminalContext, new_id
 from pos_app.services.receipts import PrintResult, ReceiptService, add_job
 from pos_app.services.recording import next_receipt_no, record
@@ -67,10 +67,9 @@ class CompletedVoid:
 
 
 class SalesService:
-    def __init__(self, ctx: TerminalContext, till: TillService, checkout: CheckoutService) -> None:
+    def __init__(self, ctx: TerminalContext, till: TillService) -> None:
         self.ctx = ctx
         self.till = till
-        self.checkout = checkout  # for the store header
         self.receipts = ReceiptService(ctx)
 
     # --- lookup -----------------------------------------------------------------------------------
@@ -464,7 +463,7 @@ class SalesService:
             taxes[rl.tax_rate_bp] = taxes.get(rl.tax_rate_bp, 0) + rl.amount.minor
         return ReceiptDocument(
             kind=kind,
-            store=self.checkout.store_header(),
+            store=store_header(self.ctx.settings),
             receipt_no=receipt_no,
             issued_at=now,
             cashier=cashier.name,

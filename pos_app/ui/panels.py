@@ -225,6 +225,27 @@ class HeldPanel(Panel):
         self.recall.emit(item.data(Qt.ItemDataRole.UserRole))
 
 
+class ChoicePanel(Panel):
+    """Six typed digits that are both a customer's pickup code and a product number: the cashier
+    says which (issue 14 point 6). Nothing happens until they do."""
+
+    pickup = Signal()
+    product = Signal()
+
+    def __init__(self, question: str, code: str, product_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(_("Pickup code or product?"), parent)
+        self.body.addWidget(label(question, "", wrap=True))
+        self.pickup_button = button(_("Pickup order {code}").format(code=code), "primary", self.pickup.emit)
+        self.pickup_button.setObjectName("choosePickup")
+        self.product_button = button(_("Sell {name}").format(name=product_name), "primary", self.product.emit)
+        self.product_button.setObjectName("chooseProduct")
+        for b in (self.pickup_button, self.product_button):
+            b.setMinimumHeight(64)
+            self.body.addWidget(b)
+        self.body.addStretch(1)
+        self.primary.hide()
+
+
 class MenuPanel(Panel):
     """The less frequent functions, by touch or by their shortcut."""
 

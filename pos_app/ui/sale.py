@@ -32,7 +32,15 @@ from pos_app.i18n import _
 from pos_app.services.scanning import PaymentScan, PickupScan
 from pos_app.ui.controller import TillController, describe
 from pos_app.ui.models import BasketModel, ProductDelegate, ProductListModel
-from pos_app.ui.panels import ApprovalPanel, HeldPanel, MemberPanel, MenuPanel, PricePanel, QuantityPanel
+from pos_app.ui.panels import (
+    ApprovalPanel,
+    ChoicePanel,
+    HeldPanel,
+    MemberPanel,
+    MenuPanel,
+    PricePanel,
+    QuantityPanel,
+)
 from pos_app.ui.payment import PaymentPanel
 from pos_app.ui.views import BasketView, money
 from pos_app.ui.widgets import MessageBar, Panel, Sounds, button, label
@@ -478,7 +486,14 @@ class SalePage(QWidget):
                 self.sounds.play("good")
                 self.ask_weight(outcome.product)
                 return
+            if outcome.warning:  # sold, but the cashier must look at it (past its expiry date)
+                self.show_notice(outcome.message, "warn")
+                self.sounds.play("bad")
+                return
             self.sounds.play("good" if outcome.ok else "bad")
+            return
+        if outcome.kind == "choose" and outcome.product is not None:
+            self.ask_pickup_or_product(result.digits, outcome.product, outcome.message)
             return
         if isinstance(result, PaymentScan):
             if isinstance(self.full_panel, PaymentPanel) and self.controller.has_mobile_gateway:
@@ -544,6 +559,20 @@ class SalePage(QWidget):
         panel = QuantityPanel(title, line.weighed, line.quantity)
         panel.chosen.connect(lambda q: (self.close_side(), self.controller.set_quantity(line.line_id, q)))
         self.open_side(panel)
+
+    def ask_pickup_or_product(self, code: str, product: Any, question: str) -> None:
+        name = product.name.get(self.controller.language)
+        panel = ChoicePanel(question, code, name)
+        panel.pickup.connect(lambda: (self.close_side(), self.open_backoffice.emit("pickup:" + code + ":")))
+        panel.product.connect(lambda: (self.close_side(), self._add_chosen(product)))
+        self.sounds.play("good")
+        self.open_side(panel)
+
+    def _add_chosen(self, product: Any) -> None:
+        if product.unit.is_weighed:
+            self.ask_weight(product)
+        else:
+            self.controller.add_product(product.id)
 
     def ask_weight(self, product: Any) -> None:
         panel = QuantityPanel(_("Weigh {name}").format(name=product.name.get(self.controller.language)), True)

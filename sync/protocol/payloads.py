@@ -52,6 +52,7 @@ class SaleLine(_Model):
     quantity: Int
     net: Int
     tax_rate_bp: Int = 0
+    trace: str = Field(default="", max_length=400)  # lot, expiry, serial of a GS1 code; an EAN add-on
 
 
 class TenderItem(_Model):

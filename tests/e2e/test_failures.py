@@ -341,3 +341,43 @@ def test_a_broken_chain_is_quarantined(platform):
     with till.ctx.db.read() as conn:
         error = conn.execute(select(schema.outbox.c.error).where(schema.outbox.c.seq == seq + 1)).scalar_one()
     assert "broken chain" in error
+
+
+@pytest.mark.postgres
+def test_a_push_chosen_as_a_deadlock_victim_is_run_again_and_applied_once(pg_platform):
+    """A real deadlock on PostgreSQL: another transaction holds the member's row and then asks for the
+    device's row, which the push holds while it waits for the member's. PostgreSQL aborts the push's
+    transaction; the push runs again once the other transaction is gone, and the sale is there once."""
+    till = pg_platform.new_till("t1")
+    till.sell([20], member_code=pg_platform.member_code(100_001))
+    result: dict = {}
+    with pg_platform.db.engine.connect() as other:
+        other.exec_driver_sql("SET deadlock_timeout = '60s'")  # the push's backend detects the cycle
+        other.exec_driver_sql("SELECT id FROM member WHERE id = 100001 FOR UPDATE")
+        pusher = threading.Thread(target=lambda: result.update(status=till.sync()))
+        pusher.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_a_lock(pg_platform, other):
+            assert time.monotonic() < deadline, "the push never waited for the member's row"
+            time.sleep(0.02)
+        # now the push holds the device's row: asking for it closes the cycle
+        other.exec_driver_sql("SELECT id FROM device FOR UPDATE")
+        other.rollback()
+        pusher.join(30)
+    assert result["status"].backlog == 0 and result["status"].last_error is None
+    assert pg_platform.sale_ids() == {s.sale_id for s in till.sales}
+    with pg_platform.db.read() as conn:
+        assert conn.execute(select(Event.__table__.c.seq)).scalars().all() == [1, 2]
+
+
+def _waiting_for_a_lock(platform, other) -> bool:
+    """Another backend of the platform's database waits for a row lock."""
+    with platform.db.engine.connect() as probe:
+        own = other.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        return bool(
+            probe.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database() AND pid <> %s",
+                (own,),
+            ).scalar()
+        )
