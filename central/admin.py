@@ -654,6 +654,21 @@ class Admin:
             if conn.execute(update(t).where(t.c.code == code).values(**values)).rowcount == 0:
                 conn.execute(t.insert().values(code=code, **values))
 
+    def set_product_tax_class(self, product_id: int, code: str) -> None:
+        """Put a product in another tax class (a franchise store's small-scale rate, say)."""
+        p, t = _t(Product), _t(TaxClass)
+        with self.db.write() as conn:
+            if conn.execute(select(t.c.code).where(t.c.code == code)).first() is None:
+                raise AdminError(f"no tax class {code!r}; create it with set-tax-class")
+            version = next_version(conn)
+            if (
+                conn.execute(
+                    update(p).where(p.c.id == product_id).values(tax_class=code, version=version)
+                ).rowcount
+                == 0
+            ):
+                raise AdminError(f"no product {product_id}")
+
     def set_store_setting(self, key: str, value: Any, store_code: str | None = None) -> None:
         """Decide a terminal setting for one store, or for every store (``store_code`` None)."""
         if key not in PLATFORM_SETTINGS:

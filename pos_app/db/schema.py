@@ -310,6 +310,7 @@ sale_line = Table(
     # what the scanned GS1 code carried besides the GTIN, "(10)LOT(17)YYMMDD(21)SERIAL", and an EAN
     # add-on " +03": kept for traceability (recalls) and printed under the item
     Column("trace", String, nullable=False, server_default=""),
+    Column("points", Integer, nullable=False, server_default="0"),  # what the line earned the member
     PrimaryKeyConstraint("sale_id", "line_no"),
 )
 
@@ -353,6 +354,7 @@ refund_line = Table(
     Column("quantity", Integer, nullable=False),
     Column("amount", Integer, nullable=False),
     Column("tax_rate_bp", Integer, nullable=False),
+    Column("points", Integer, nullable=False, server_default="0"),  # earned points taken back
     PrimaryKeyConstraint("refund_id", "line_no"),
 )
 

@@ -52,6 +52,15 @@ class OfferKind(StrEnum):
     NTH_UNIT_OFF = "nth_unit_off"  # the Nth unit at X % off: 第二件半价 is nth=2, percent_bp=5000
 
 
+#: What the receipt prints after a promotion's name, for the offers a customer may not know by name.
+OFFER_LABELS = {
+    OfferKind.SPEND_GET_OFF: Text("满减", "spend & save"),
+    OfferKind.LADDER: Text("阶梯满减", "tiered spend & save"),
+    OfferKind.BUY_N_GET_M: Text("买赠", "buy & get free"),
+    OfferKind.NTH_UNIT_OFF: Text("第N件优惠", "Nth unit off"),
+}
+
+
 class FreeUnits(StrEnum):
     """Which units a buy-N-get-M or Nth-unit offer reduces when prices differ (module docstring)."""
 
@@ -271,6 +280,7 @@ class Discount:
     ref: int | None  # promotion id, coupon id
     name: Text
     amount: Money  # positive: taken off
+    offer: str = ""  # the OfferKind of the promotion or coupon (receipts and the journal show it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +336,13 @@ class Pricing:
     taxes: tuple[TaxLine, ...]
     coupons: tuple[CouponOutcome, ...]
     tax_rounding: TaxRounding = TaxRounding.PER_RATE
+    free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL  # the rule it priced with (the receipt prints it)
+
+    @property
+    def reduced_units(self) -> bool:
+        """Whether a buy-N-get-M or Nth-unit offer reduced some units (then the rule is printed)."""
+        units = (OfferKind.BUY_N_GET_M.value, OfferKind.NTH_UNIT_OFF.value)
+        return any(d.offer in units and d.amount.minor for d in self.discounts)
 
     @property
     def discount_total(self) -> Money:
@@ -489,10 +506,12 @@ def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
     return amount.min(base), ""
 
 
-def _apportion(amount: Money, works: Sequence[_Work], source: DiscountSource, ref: int, name: Text) -> None:
+def _apportion(
+    amount: Money, works: Sequence[_Work], source: DiscountSource, ref: int, name: Text, offer: OfferKind
+) -> None:
     weights = [max(w.net.minor, 0) for w in works]
     for work, share in zip(works, amount.allocate(weights), strict=True):
-        work.take(Discount(source, ref, name, share.min(work.net)))
+        work.take(Discount(source, ref, name, share.min(work.net), offer.value))
 
 
 def price_basket(
@@ -542,7 +561,9 @@ def price_basket(
             amounts = {line.line_id: _item_discount(offer, line) for line in eligible}
         for line_id, amount in amounts.items():
             if amount.minor > 0:
-                candidates[line_id].append(Discount(DiscountSource.PROMOTION, promo.id, promo.name, amount))
+                candidates[line_id].append(
+                    Discount(DiscountSource.PROMOTION, promo.id, promo.name, amount, offer.kind.value)
+                )
     for w in works:
         options = candidates[w.line.line_id]
         if options:
@@ -555,7 +576,14 @@ def price_basket(
         base = Money(sum(w.net.minor for w in eligible_works), currency)
         amount, _reason = _basket_discount(promo.offer, base)
         if amount.minor > 0:
-            _apportion(amount, eligible_works, DiscountSource.BASKET_PROMOTION, promo.id, promo.name)
+            _apportion(
+                amount,
+                eligible_works,
+                DiscountSource.BASKET_PROMOTION,
+                promo.id,
+                promo.name,
+                promo.offer.kind,
+            )
 
     outcomes: list[CouponOutcome] = []
     for coupon in coupons:
@@ -574,14 +602,20 @@ def price_basket(
         else:
             amount, reason = _basket_discount(offer, base)
         if amount.minor > 0:
-            _apportion(amount, eligible_works, DiscountSource.COUPON, coupon.coupon_id, coupon.name)
+            _apportion(
+                amount, eligible_works, DiscountSource.COUPON, coupon.coupon_id, coupon.name, offer.kind
+            )
         outcomes.append(CouponOutcome(coupon, amount, reason))
 
-    return _finish(works, outcomes, currency, tax_rounding)
+    return _finish(works, outcomes, currency, tax_rounding, free_units)
 
 
 def _finish(
-    works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str, tax_rounding: TaxRounding
+    works: Sequence[_Work],
+    outcomes: list[CouponOutcome],
+    currency: str,
+    tax_rounding: TaxRounding,
+    free_units: FreeUnits,
 ) -> Pricing:
     priced = tuple(
         PricedLine(
@@ -595,18 +629,19 @@ def _finish(
         )
         for w in works
     )
-    summary: dict[tuple[DiscountSource, int | None, Text], int] = {}
+    summary: dict[tuple[DiscountSource, int | None, Text, str], int] = {}
     for line in priced:
         for d in line.discounts:
-            key = (d.source, d.ref, d.name)
+            key = (d.source, d.ref, d.name, d.offer)
             summary[key] = summary.get(key, 0) + d.amount.minor
     discounts = tuple(
-        Discount(src, ref, name, Money(amount, currency)) for (src, ref, name), amount in summary.items()
+        Discount(src, ref, name, Money(amount, currency), offer)
+        for (src, ref, name, offer), amount in summary.items()
     )
     subtotal = Money(sum(line.gross.minor for line in priced), currency)
     total = Money(sum(line.net.minor for line in priced), currency)
     taxes = taxes_of(priced, currency, tax_rounding)
-    return Pricing(priced, discounts, subtotal, total, taxes, tuple(outcomes), tax_rounding)
+    return Pricing(priced, discounts, subtotal, total, taxes, tuple(outcomes), tax_rounding, free_units)
 
 
 def taxes_of(
@@ -644,4 +679,6 @@ def with_adjustment(pricing: Pricing, adjustment: Money, name: Text) -> Pricing:
     weights = [max(w.net.minor, 0) for w in works]
     for work, share in zip(works, (-adjustment).allocate(weights), strict=True):
         work.take(Discount(DiscountSource.CASH_ROUNDING, None, name, share))
-    return _finish(works, list(pricing.coupons), pricing.total.currency, pricing.tax_rounding)
+    return _finish(
+        works, list(pricing.coupons), pricing.total.currency, pricing.tax_rounding, pricing.free_units
+    )

@@ -1,7 +1,8 @@
-"""the platform's tax classes and store settings
+"""the platform's tax classes and store settings; the points each sale line earned and each refund
+line took back
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -10,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -33,8 +34,14 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_platform_setting")),
     )
+    for table in ("sale_line", "refund_line"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("points", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    for table in ("refund_line", "sale_line"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("points")
     op.drop_table("platform_setting")
     op.drop_table("tax_class")
