@@ -43,6 +43,9 @@ from central.models import (
 from central.platform import member_lookup_salt, public_keys, signing_key, utcnow
 from central.sync_exceptions import ExceptionRecord, insert_exceptions
 from central.versions import next_version
+from pos_app.domain.money import CashRounding
+from pos_app.domain.pricing import FreeUnits, TaxRounding
+from pos_app.domain.scale_labels import ScaleLayout
 from sync.protocol import tokens
 from sync.protocol.events import GENESIS_HASH
 from sync.protocol.members import mask_phone, phone_lookup_key
@@ -675,6 +678,10 @@ class Admin:
             raise AdminError(
                 f"the platform does not set {key!r}; it sets {', '.join(sorted(PLATFORM_SETTINGS))}"
             )
+        try:
+            _SETTING_CHECKS[key](value)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AdminError(f"{value!r} is not a value of {key}: {exc}") from exc
         s = _t(StoreSetting)
         with self.db.write() as conn:
             if store_code is None:
@@ -903,3 +910,27 @@ __all__ = ["Admin", "AdminError", "EnrolmentRefused", "IssuedCode"]
 
 def _store_ids(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",") if part)
+
+
+def _scale_layout(value: Any) -> None:
+    if not isinstance(value, list):
+        raise TypeError("a list of label layouts")
+    ScaleLayout.from_config(value)
+
+
+def _one_of(*choices: str) -> Any:
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+
+    return check
+
+
+# what a terminal accepts (pos_app.config declares the same choices for the terminal's own file)
+_SETTING_CHECKS = {
+    "scan.scale_layout": _scale_layout,
+    "scan.expired_goods": _one_of("warn", "refuse"),
+    "promotions.free_units": _one_of(*(rule.value for rule in FreeUnits)),
+    "tax.rounding": _one_of(*(rounding.value for rounding in TaxRounding)),
+    "money.cash_rounding": _one_of(*CashRounding.MODES),
+}

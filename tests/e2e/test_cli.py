@@ -265,3 +265,6 @@ def test_the_platform_definitions_commands(db, capsys):
     )
     assert central_cli.main(["--database", db, "store-setting", "ui.language", "en"]) == 2
     assert "does not set" in capsys.readouterr().err
+    assert central_cli.main(["--database", db, "store-setting", "tax.rounding", "bankers"]) == 2
+    assert "not a value of tax.rounding" in capsys.readouterr().err
+    assert central_cli.main(["--database", db, "store-setting", "scan.scale_layout", '[{"flag": "19"}]']) == 2
