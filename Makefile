@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # The demo's data folder (the terminal's database, the embedded platform's database, printed receipts).
 DEMO_HOME ?= $(CURDIR)/.demo
 
-.PHONY: run test bench lint system-deps venv clean installer
+.PHONY: run test bench lint system-deps venv clean installer screenshots
 
 system-deps:
 	@bash .ci/system-deps.sh
@@ -34,7 +34,7 @@ lint: venv
 
 # pytest exits 5 when it collected no tests: that must never pass as green.
 # Tests and benchmarks never need a display.
-test bench: export QT_QPA_PLATFORM ?= offscreen
+test bench screenshots: export QT_QPA_PLATFORM ?= offscreen
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider; status=$$?; \
@@ -42,6 +42,11 @@ test: lint
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# Redraw the screenshots in docs/screenshots/ (the README shows them) after a screen changed on
+# purpose; `make test` compares every screen with these and fails on a change nobody meant.
+screenshots: venv
+	O2O_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui/test_screenshots.py
 
 # The client as a PyInstaller bundle in dist/pos-app/ (see build_installer.py).
 installer: venv

@@ -53,7 +53,6 @@ from sync.protocol.wire import PLATFORM_SETTINGS, EnrolResponse
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a person
 DEFAULT_CODE_DAYS = 365
-PICKUP_STATES = ("created", "paid", "ready", "handed_over", "cancelled")
 
 
 class AdminError(ValueError):
@@ -201,31 +200,6 @@ class Admin:
             )
             if result.rowcount != 1:
                 raise AdminError(f"no product {product_id}")
-
-    def set_stock(self, store_code: str, product_id: int, on_hand: int, reason: str = "count") -> None:
-        """A stock count: the difference to the current level goes into the ledger as one move."""
-        with self.db.write() as conn:
-            store_id = self.store_id(conn, store_code)
-            version = next_version(conn)
-            current = conn.execute(
-                select(_t(StockLevel).c.on_hand).where(
-                    _t(StockLevel).c.store_id == store_id, _t(StockLevel).c.product_id == product_id
-                )
-            ).scalar()
-            delta = on_hand - (current or 0)
-            move = {
-                "store_id": store_id,
-                "product_id": product_id,
-                "delta": delta,
-                "reason": reason,
-                "ref": f"count:{product_id}",
-                "event_id": None,
-                "created_at": utcnow(),
-            }
-            conn.execute(_t(StockMove).insert(), [move])
-            exceptions: list[ExceptionRecord] = []
-            apply_stock(conn, [move], version, exceptions)
-            insert_exceptions(conn, exceptions)
 
     # --- members ----------------------------------------------------------------------------------
     def create_member(

@@ -76,7 +76,6 @@ class State:
     pickups: dict[int, dict]
     sales: dict[str, dict]  # known sales: id -> {status, total}
     sessions: set[str]
-    member_versions: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, conn: Connection, applied: Sequence[AppliedEvent]) -> State:

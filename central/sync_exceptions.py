@@ -28,7 +28,6 @@ class Kind:
     PICKUP_NOT_READY_HANDED_OVER = "pickup_not_ready_handed_over"
     PICKUP_HANDED_OVER_TWICE = "pickup_handed_over_twice"
     PICKUP_UNKNOWN = "pickup_unknown"
-    DUPLICATE_SALE = "duplicate_sale"
     UNKNOWN_SALE = "unknown_sale"
 
 

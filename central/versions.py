@@ -27,7 +27,3 @@ def next_version(conn: Connection) -> int:
     return conn.execute(
         update(_T).where(_T.c.name == COUNTER).values(value=_T.c.value + 1).returning(_T.c.value)
     ).scalar_one()
-
-
-def current_version(conn: Connection) -> int:
-    return conn.execute(select(_T.c.value).where(_T.c.name == COUNTER)).scalar_one()

@@ -25,7 +25,6 @@ from pathlib import Path
 from pos_app.domain.receipt import COLUMNS_58MM, COLUMNS_80MM, Row, compose, text_width
 
 FS_CHINESE_ON = b"\x1c&"  # FS &: Chinese (double-byte) character mode
-FS_CHINESE_OFF = b"\x1c."
 CHARSETS = ("gb18030", "ascii")
 DPI = 203
 DOTS_PER_COLUMN = 12  # font A: 12 x 24 dots

@@ -8,6 +8,7 @@ the defaults; unknown keys are kept (a newer version may have written them) but 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from typing import Any, Generic, TypeVar
 import platformdirs
 
 from pos_app.i18n import N_
+
+log = logging.getLogger(__name__)
 
 ENV_HOME = "POS_HOME"
 APP_NAME = "o2o-store"
@@ -43,8 +46,10 @@ class ConfigVar(Generic[T]):
         _REGISTRY[self.key] = self
 
     def coerce(self, value: Any) -> T:
-        if self.type_ is bool and isinstance(value, str):
-            value = value.strip().lower() in {"1", "true", "yes", "on"}
+        """``value`` as this setting's type; raises ``ValueError`` when it is not one (a typo in the
+        settings file must not quietly turn a switch off)."""
+        if self.type_ is bool:
+            value = _as_bool(self.key, value)
         elif self.type_ in (list, dict):
             if not isinstance(value, self.type_):
                 raise ValueError(f"{self.key}: expected {self.type_.__name__}")
@@ -55,6 +60,20 @@ class ConfigVar(Generic[T]):
         if self.validate is not None and not self.validate(value):
             raise ValueError(f"{self.key}: {value!r} is not valid")
         return value
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{key}: {value!r} is not yes or no (true/false, on/off, 1/0)")
 
 
 def _valid_scale_layout(rules: list) -> bool:
@@ -377,6 +396,7 @@ class Settings:
         self.home = home
         self._lock = threading.Lock()
         self._values: dict[str, Any] = dict(values or {})
+        self._warned: set[str] = set()
 
     @property
     def file(self) -> Path:
@@ -403,7 +423,10 @@ class Settings:
                 return json.loads(json.dumps(default)) if isinstance(default, list | dict) else default
             try:
                 return var.coerce(self._values[var.key])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as exc:
+                if var.key not in self._warned:  # once per setting: get() runs on every scan
+                    self._warned.add(var.key)
+                    log.warning("%s: %s; using the default %r", self.file, exc, var.default)
                 return var.default
 
     def set(self, var: ConfigVar[T], value: T) -> None:

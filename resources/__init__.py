@@ -1,4 +1,4 @@
-"""Packaged resources (translations, stylesheets, icons, sounds, fonts, demo data), loaded by name.
+"""Packaged resources (translations, stylesheets, sounds, demo data), loaded by name.
 
 Every resource is reached through :func:`path`, which raises on an unknown name, so a typo fails
 loudly at the call site instead of showing a blank icon or an untranslated screen.
@@ -13,9 +13,7 @@ ROOT = Path(__file__).resolve().parent
 _KINDS = {
     "locale": "locale",
     "style": "styles",
-    "icon": "icons",
     "sound": "sounds",
-    "font": "fonts",
     "demo": "demo",
 }
 
@@ -25,7 +23,7 @@ class UnknownResourceError(LookupError):
 
 
 def path(kind: str, name: str) -> Path:
-    """Return the path of resource ``name`` of ``kind`` (locale, style, icon, sound, font, demo)."""
+    """Return the path of resource ``name`` of ``kind`` (locale, style, sound, demo)."""
     try:
         folder = _KINDS[kind]
     except KeyError:

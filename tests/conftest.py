@@ -30,7 +30,7 @@ def _hermetic(tmp_path, monkeypatch):
         leaked = [
             t
             for t in threading.enumerate()
-            if t.ident not in before and t.is_alive() and not t.daemon and t is not threading.current_thread()
+            if t.ident not in before and t.is_alive() and t is not threading.current_thread()
         ]
         if not leaked or time.monotonic() > deadline:
             break

@@ -29,7 +29,6 @@ class Settings:
     # most points one device may let a member overspend offline before the next sync (matches the
     # terminals' points.offline_limit); an overdraft beyond it is flagged as such
     points_offline_bound: int = 5000
-    pull_page_default: int = 2000
     member_lookup_salt: str = "o2o-demo-salt"
     extra: dict = field(default_factory=dict)
 

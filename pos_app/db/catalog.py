@@ -108,12 +108,6 @@ def product_by_plu(conn: Connection, plu: str, currency: str = "CNY") -> Product
     return None if row is None else product_from_row(row, currency)
 
 
-def gtins_of(conn: Connection, product_id: int) -> list[str]:
-    return list(
-        conn.execute(select(schema.barcode.c.code).where(schema.barcode.c.product_id == product_id)).scalars()
-    )
-
-
 def product_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(p)).scalar_one()
 

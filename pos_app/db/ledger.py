@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,8 +175,3 @@ def mark_processed(conn: Connection, seqs: list[int], status: str, at: str, erro
             .where(o.c.seq.in_(seqs[start : start + 500]))
             .values(status=status, acked_at=at, error=error)
         )
-
-
-def iter_outbox(conn: Connection) -> Iterator[dict[str, Any]]:
-    for row in conn.execute(select(o.c.envelope).order_by(o.c.seq)):
-        yield json.loads(row.envelope)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pos_app.domain.catalog import MILLI, Product, Unit
-from pos_app.domain.errors import DomainError, PermissionDeniedError
+from pos_app.domain.errors import DomainError
 from pos_app.domain.members import Member, Tier
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission
@@ -211,10 +211,3 @@ class Basket:
             free_units=free_units,
             tax_rounding=tax_rounding,
         )
-
-
-def require_approval(approval: Approval | None, permission: Permission) -> Approval:
-    if approval is None:
-        raise PermissionDeniedError(_("A supervisor must approve this"))
-    approval.require(permission)
-    return approval

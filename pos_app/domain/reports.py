@@ -7,7 +7,6 @@ figures from the events it received and the manager sees whether they match.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from pos_app.domain.money import Money
 from pos_app.domain.receipt import Align, Row, StoreHeader
@@ -20,11 +19,6 @@ TENDER_NAMES = {
     TenderKind.MOBILE: N_("Mobile payment"),
     TenderKind.POINTS: N_("Points"),
 }
-
-
-class ReportKind(StrEnum):
-    X = "x"
-    Z = "z"
 
 
 @dataclass(frozen=True)

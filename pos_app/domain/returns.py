@@ -212,10 +212,6 @@ def _points_reversed(sale: SaleRecord, refund_total: Money, so_far: ReturnedSoFa
     return sale.points_earned * refund_total.minor // total if total else 0
 
 
-def sold_quantity_left(sale: SaleRecord, so_far: ReturnedSoFar) -> dict[int, int]:
-    return {line.line_no: line.quantity - so_far.quantities.get(line.line_no, 0) for line in sale.lines}
-
-
 def points_by_line(nets: Sequence[Money], eligible: Sequence[bool], earned: int) -> list[int]:
     """The points a sale ``earned``, shared over its lines in proportion to what each eligible line
     cost (largest remainder, so they add up exactly); a line not eligible for points earned none."""

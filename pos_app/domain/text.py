@@ -15,7 +15,3 @@ class Text:
         if language.startswith("zh"):
             return self.zh or self.en
         return self.en or self.zh
-
-    @classmethod
-    def same(cls, text: str) -> Text:
-        return cls(text, text)

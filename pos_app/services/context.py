@@ -21,7 +21,7 @@ from pos_app.db.database import Database
 from pos_app.domain.members import PointsRule
 from pos_app.domain.money import CashRounding
 from pos_app.domain.scale_labels import ScaleLayout
-from pos_app.events import EventBus
+from pos_app.events import EventBus, Inbox
 from pos_app.services.scanning import ScanContext
 from sync.protocol.tokens import public_keys_from_config
 from sync.protocol.wire import PLATFORM_SETTINGS
@@ -128,6 +128,8 @@ class TerminalContext:
         return self.settings.get(config.TERMINAL_CODE)
 
     def __post_init__(self) -> None:
+        #: the services subscribe to events here, never on ``events`` (see ``pos_app.events.Inbox``)
+        self.inbox = Inbox(self.events)
         # This terminal's identity on the platform: made once, kept in the database. Read here, outside
         # any transaction, so writers can use it without opening a second one.
         device_id = self.db.get_meta("device_id")

@@ -130,15 +130,6 @@ class ReceiptService:
                 select(schema.receipt_job.c.id).order_by(schema.receipt_job.c.id.desc()).limit(1)
             ).scalar()
 
-    def job_for_receipt(self, receipt_no: str) -> int | None:
-        with self.ctx.db.read() as conn:
-            return conn.execute(
-                select(schema.receipt_job.c.id)
-                .where(schema.receipt_job.c.receipt_no == receipt_no)
-                .order_by(schema.receipt_job.c.id.desc())
-                .limit(1)
-            ).scalar()
-
     def failed_jobs(self) -> list[int]:
         with self.ctx.db.read() as conn:
             return list(

@@ -115,11 +115,3 @@ class StaffService:
         member = self.sign_in(staff_id, pin)
         member.require(permission)
         return Approval(member)
-
-    def change_pin(self, staff: StaffMember, old_pin: str, new_pin: str) -> None:
-        self.sign_in(staff.id, old_pin)
-        check_pin_format(new_pin)
-        with self.ctx.db.write() as conn:
-            conn.execute(
-                update(schema.staff).where(schema.staff.c.id == staff.id).values(pin_hash=hash_pin(new_pin))
-            )

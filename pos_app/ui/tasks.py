@@ -50,7 +50,17 @@ class TaskRunner(QObject):
             item = self._queue.get()
             if item is _STOP:
                 return
-            self._execute(*item)
+            if callable(item):
+                self._deliver_event(item)
+            else:
+                self._execute(*item)
+
+    @staticmethod
+    def _deliver_event(fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception:  # the services' handler failed: nobody waits for an answer, so log it
+            log.exception("delivering an event on the database worker failed")
 
     def _execute(
         self, fn: Callable[[], Any], on_success: Callable | None, on_failure: Callable | None
@@ -101,32 +111,18 @@ class TaskRunner(QObject):
         self._started()
         self._pool.submit(self._execute, fn, on_success, on_failure)
 
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` on the database worker after the work already queued, with no answer to the GUI:
+        how an event from another thread reaches the services (``pos_app.events.Inbox``). Thread-safe;
+        dropped once the runner is shut down."""
+        if self._closed:
+            return
+        self._queue.put(fn)
+
     @property
     def pending(self) -> int:
         with self._lock:
             return self._pending
-
-    def call_sync(self, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Run ``fn`` on the database worker and wait (start-up and shutdown only, never per keystroke)."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def wrapped() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        self._queue.put((wrapped, None, None))
-        with self._lock:
-            self._pending += 1
-        if not done.wait(timeout):
-            raise TimeoutError("the database worker did not answer")
-        if "error" in box:
-            raise box["error"]
-        return box.get("value")
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Finish queued work, then stop the threads."""

@@ -79,6 +79,8 @@ class TillWindow(QMainWindow):
         super().__init__()
         self.terminal = terminal
         self.runner = runner or TaskRunner(self)
+        # events from the sync engine's thread reach the services on the worker that runs every call
+        terminal.ctx.inbox.attach(self.runner.post)
         self.sounds = sounds or Sounds()
         self.controller = TillController(terminal, self.runner, self)
         self.bridge = EventBridge(terminal.ctx.events, self)
@@ -572,7 +574,8 @@ class TillWindow(QMainWindow):
         if self.customer_window is not None:
             self.customer_window.close()
         self.bridge.close()
-        self.runner.shutdown()
+        self.runner.shutdown()  # finishes what is queued, events included
+        self.terminal.ctx.inbox.detach()
         devices.handler.set(None)
         super().closeEvent(event)
 

@@ -49,6 +49,13 @@ class SaleInProgress:
     def forget_pricing(self) -> None:
         self._pricing = None
 
+    def reference_changed(self) -> None:
+        """New promotions apply to the basket at once, unless its payment has started: the customer
+        pays the total they were told, and the next basket gets the new prices. (A change to the
+        basket after its payments are taken back prices it again, new promotions included.)"""
+        if self.payment is None:
+            self._pricing = None
+
     def changed(self) -> None:
         """The basket changed: price it again; a payment with nothing paid yet starts again too."""
         self._pricing = None

@@ -53,11 +53,12 @@ class CheckoutService:
         self.points = Points(ctx, self.sale, self.tenders)
         self.holds = HoldRecall(ctx, self.sale, self.seller, self.members)
         self.completion = Completion(ctx, till, self.sale, self.seller, self.receipts)
-        ctx.events.subscribe("reference_data_changed", self._forget_reference_data)
+        ctx.inbox.subscribe("reference_data_changed", self.reference_data_changed)
 
-    def _forget_reference_data(self, **_: object) -> None:
+    def reference_data_changed(self, **_: object) -> None:
+        """The platform sent new prices, promotions, tiers or keys (runs on the checkout's worker)."""
         self.reference.forget()
-        self.sale.forget_pricing()
+        self.sale.reference_changed()
 
     # --- who sells, and the state of the sale -----------------------------------------------------
     @property
