@@ -137,8 +137,10 @@ class TerminalContext:
             device_id = str(uuid.uuid4())
             self.db.set_meta("device_id", device_id)
         self.device_id: str = device_id
+        # the platform's settings for this store, read once (on the services' worker, first of all
+        # the handlers: the checkout's reads them again after this)
         self._platform: dict[str, Any] | None = None
-        self.events.subscribe("reference_data_changed", self._forget_platform_settings)
+        self.inbox.subscribe("reference_data_changed", self._forget_platform_settings)
 
     def _forget_platform_settings(self, **_: object) -> None:
         self._platform = None
