@@ -35,16 +35,21 @@ from central.models import (
     StockLevel,
     StockMove,
     Store,
+    StoreSetting,
     SyncException,
+    TaxClass,
     Tier,
 )
 from central.platform import member_lookup_salt, public_keys, signing_key, utcnow
 from central.sync_exceptions import ExceptionRecord, insert_exceptions
 from central.versions import next_version
+from pos_app.domain.money import CashRounding
+from pos_app.domain.pricing import FreeUnits, TaxRounding
+from pos_app.domain.scale_labels import ScaleLayout
 from sync.protocol import tokens
 from sync.protocol.events import GENESIS_HASH
 from sync.protocol.members import mask_phone, phone_lookup_key
-from sync.protocol.wire import EnrolResponse
+from sync.protocol.wire import PLATFORM_SETTINGS, EnrolResponse
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by a person
 DEFAULT_CODE_DAYS = 365
@@ -643,6 +648,91 @@ class Admin:
             raise AdminError(f"no pickup order {order_id}")
         return dict(row._mapping)
 
+    # --- tax classes, store settings, promotions ---------------------------------------------------
+    def set_tax_class(self, code: str, rate_bp: int, name_zh: str, name_en: str) -> None:
+        """Create or change a tax class; every terminal gets the rate with its next sync."""
+        if not 0 <= rate_bp <= 10_000:
+            raise AdminError("a tax rate is between 0 and 10000 basis points (13 % = 1300)")
+        t = _t(TaxClass)
+        with self.db.write() as conn:
+            version = next_version(conn)
+            values = {"rate_bp": rate_bp, "name_zh": name_zh, "name_en": name_en, "version": version}
+            if conn.execute(update(t).where(t.c.code == code).values(**values)).rowcount == 0:
+                conn.execute(t.insert().values(code=code, **values))
+
+    def set_product_tax_class(self, product_id: int, code: str) -> None:
+        """Put a product in another tax class (a franchise store's small-scale rate, say)."""
+        p, t = _t(Product), _t(TaxClass)
+        with self.db.write() as conn:
+            if conn.execute(select(t.c.code).where(t.c.code == code)).first() is None:
+                raise AdminError(f"no tax class {code!r}; create it with set-tax-class")
+            version = next_version(conn)
+            if (
+                conn.execute(
+                    update(p).where(p.c.id == product_id).values(tax_class=code, version=version)
+                ).rowcount
+                == 0
+            ):
+                raise AdminError(f"no product {product_id}")
+
+    def set_store_setting(self, key: str, value: Any, store_code: str | None = None) -> None:
+        """Decide a terminal setting for one store, or for every store (``store_code`` None)."""
+        if key not in PLATFORM_SETTINGS:
+            raise AdminError(
+                f"the platform does not set {key!r}; it sets {', '.join(sorted(PLATFORM_SETTINGS))}"
+            )
+        try:
+            _SETTING_CHECKS[key](value)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AdminError(f"{value!r} is not a value of {key}: {exc}") from exc
+        s = _t(StoreSetting)
+        with self.db.write() as conn:
+            if store_code is None:
+                stores = list(conn.execute(select(_t(Store).c.id)).scalars())
+            else:
+                stores = [self.store_id(conn, store_code)]
+            version = next_version(conn)
+            text = json.dumps(value, sort_keys=True)
+            for store_id in stores:
+                where = (s.c.store_id == store_id) & (s.c.key == key)
+                if conn.execute(update(s).where(where).values(value=text, version=version)).rowcount == 0:
+                    conn.execute(s.insert().values(store_id=store_id, key=key, value=text, version=version))
+
+    def create_promotion(
+        self,
+        name_zh: str,
+        name_en: str,
+        offer: dict[str, Any],
+        *,
+        priority: int = 100,
+        promotion_id: int | None = None,
+        starts_at: str | None = None,
+        ends_at: str | None = None,
+    ) -> int:
+        """A promotion every terminal applies after its next sync (the offer as the terminal's pricing
+        reads it: ``pos_app.domain.pricing.Offer.to_dict``)."""
+        if not isinstance(offer, dict) or "kind" not in offer:
+            raise AdminError("an offer needs a kind")
+        t = _t(Promotion)
+        with self.db.write() as conn:
+            version = next_version(conn)
+            if promotion_id is None:
+                promotion_id = (conn.execute(select(func.max(t.c.id))).scalar() or 0) + 1
+            conn.execute(
+                t.insert().values(
+                    id=promotion_id,
+                    name_zh=name_zh,
+                    name_en=name_en,
+                    offer=json.dumps(offer, sort_keys=True),
+                    priority=priority,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    active=True,
+                    version=version,
+                )
+            )
+        return promotion_id
+
     # --- demo -------------------------------------------------------------------------------------
     def seed_demo(
         self,
@@ -662,6 +752,7 @@ class Admin:
             if conn.execute(select(_t(Product).c.id).limit(1)).first() is not None:
                 return {"store_id": store_id, "seeded": False}
             version = next_version(conn)
+            conn.execute(_t(TaxClass).insert(), [{**t, "version": version} for t in data.tax_classes])
             conn.execute(_t(Category).insert(), [{**c, "version": version} for c in data.categories])
             conn.execute(_t(Tier).insert(), [{**t, "version": version} for t in data.tiers])
             conn.execute(
@@ -825,3 +916,27 @@ __all__ = ["Admin", "AdminError", "EnrolmentRefused", "IssuedCode"]
 
 def _store_ids(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",") if part)
+
+
+def _scale_layout(value: Any) -> None:
+    if not isinstance(value, list):
+        raise TypeError("a list of label layouts")
+    ScaleLayout.from_config(value)
+
+
+def _one_of(*choices: str) -> Any:
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+
+    return check
+
+
+# what a terminal accepts (pos_app.config declares the same choices for the terminal's own file)
+_SETTING_CHECKS = {
+    "scan.scale_layout": _scale_layout,
+    "scan.expired_goods": _one_of("warn", "refuse"),
+    "promotions.free_units": _one_of(*(rule.value for rule in FreeUnits)),
+    "tax.rounding": _one_of(*(rounding.value for rounding in TaxRounding)),
+    "money.cash_rounding": _one_of(*CashRounding.MODES),
+}

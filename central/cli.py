@@ -201,6 +201,40 @@ def cmd_set_price(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_promotion(args: argparse.Namespace) -> int:
+    try:
+        offer = json.loads(args.offer)
+    except ValueError as exc:
+        raise AdminError(f"--offer is not JSON: {exc}") from exc
+    promotion_id = _admin(args).create_promotion(
+        args.name_zh, args.name_en, offer, priority=args.priority, starts_at=args.starts, ends_at=args.ends
+    )
+    print(f"Promotion {promotion_id}")
+    return 0
+
+
+def cmd_set_tax_class(args: argparse.Namespace) -> int:
+    _admin(args).set_tax_class(args.code, args.rate_bp, args.name_zh, args.name_en)
+    print(f"Tax class {args.code}: {args.rate_bp / 100:g} %")
+    return 0
+
+
+def cmd_product_tax_class(args: argparse.Namespace) -> int:
+    _admin(args).set_product_tax_class(args.product_id, args.code)
+    print(f"Product {args.product_id}: tax class {args.code}")
+    return 0
+
+
+def cmd_store_setting(args: argparse.Namespace) -> int:
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value  # a plain word: per_line, down_100, ...
+    _admin(args).set_store_setting(args.key, value, args.store)
+    print(f"{args.key} = {json.dumps(value, ensure_ascii=False)} ({args.store or 'every store'})")
+    return 0
+
+
 def cmd_reconciliation(args: argparse.Namespace) -> int:
     from central.reconcile import day_reconciliation
 
@@ -383,6 +417,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("price", type=int)
     p.add_argument("--member-price", type=int, default=None)
     p.set_defaults(func=cmd_set_price)
+
+    p = sub.add_parser("create-promotion", help="a promotion every till applies after its next sync")
+    p.add_argument("--name-zh", required=True)
+    p.add_argument("--name-en", required=True)
+    p.add_argument(
+        "--offer",
+        required=True,
+        help='JSON offer (fen), e.g. \'{"kind": "ladder", "scope": "basket", "ladder": [[10000, 2000], '
+        '[20000, 5000]]}\' or \'{"kind": "nth_unit_off", "scope": "item", "nth": 2, "percent_bp": 5000}\'',
+    )
+    p.add_argument("--priority", type=int, default=100, help="lower runs first")
+    p.add_argument("--starts", default=None, help="ISO date-time")
+    p.add_argument("--ends", default=None, help="ISO date-time")
+    p.set_defaults(func=cmd_create_promotion)
+
+    p = sub.add_parser(
+        "set-tax-class", help="create or change a tax class (rate in basis points: 3 %% = 300)"
+    )
+    p.add_argument("code")
+    p.add_argument("rate_bp", type=int)
+    p.add_argument("--name-zh", required=True)
+    p.add_argument("--name-en", required=True)
+    p.set_defaults(func=cmd_set_tax_class)
+
+    p = sub.add_parser("product-tax-class", help="put a product in a tax class")
+    p.add_argument("product_id", type=int)
+    p.add_argument("code")
+    p.set_defaults(func=cmd_product_tax_class)
+
+    p = sub.add_parser(
+        "store-setting",
+        help="decide a till setting for a store (scan.scale_layout, promotions.free_units, tax.rounding, "
+        "money.cash_rounding, scan.expired_goods)",
+    )
+    p.add_argument("key")
+    p.add_argument(
+        "value", help='JSON or a word, e.g. \'[{"flag": "26", "preset": "dahua-18"}]\' or per_line'
+    )
+    p.add_argument("--store", default=None, help="store code (default: every store)")
+    p.set_defaults(func=cmd_store_setting)
 
     p = sub.add_parser("reconciliation", help="the central side of a store's Z reports for a day")
     p.add_argument("store")

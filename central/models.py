@@ -155,6 +155,27 @@ class Product(Base):
 Index("ix_product_version_id", Product.version, Product.id)
 
 
+class TaxClass(Base):
+    """A VAT class products name; the rate is the platform's (3 % and 1 % for small-scale taxpayers)."""
+
+    __tablename__ = "tax_class"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class StoreSetting(Base):
+    """A terminal setting the platform decides for a store (``scan.scale_layout``, ...), as JSON."""
+
+    __tablename__ = "store_setting"
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class Tier(Base):
     __tablename__ = "tier"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -30,6 +30,8 @@ from central.models import (
     Product,
     Promotion,
     StockLevel,
+    StoreSetting,
+    TaxClass,
     Tier,
 )
 from central.platform import epoch
@@ -142,11 +144,21 @@ def _pickup(r) -> tuple[ChangeOp, dict]:
     }
 
 
+def _tax_class(r) -> tuple[ChangeOp, dict]:
+    return ChangeOp.PUT, {"code": r.code, "rate_bp": r.rate_bp, "name_zh": r.name_zh, "name_en": r.name_en}
+
+
+def _store_setting(r) -> tuple[ChangeOp, dict]:
+    return ChangeOp.PUT, {"key": r.key, "value": json.loads(r.value)}
+
+
 def _t(model) -> Table:
     return model.__table__
 
 
 FAMILIES: dict[Family, _FamilySpec] = {
+    Family.TAX_CLASSES: _FamilySpec(_t(TaxClass), _t(TaxClass).c.code, str, False, _tax_class),
+    Family.STORE_SETTINGS: _FamilySpec(_t(StoreSetting), _t(StoreSetting).c.key, str, True, _store_setting),
     Family.CATEGORIES: _FamilySpec(_t(Category), _t(Category).c.id, int, False, _category),
     Family.PRODUCTS: _FamilySpec(_t(Product), _t(Product).c.id, int, False, _product),
     Family.TIERS: _FamilySpec(_t(Tier), _t(Tier).c.code, str, False, _tier),

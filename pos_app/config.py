@@ -111,8 +111,31 @@ CASH_ROUNDING = ConfigVar(
     "money.cash_rounding",
     "none",
     str,
-    N_("Cash rounding: none, to 0.10 (half up) or down to 0.10 in the customer's favour"),
-    choices=("none", "nearest_10", "down_10"),
+    N_(
+        "Cash rounding: none; to the jiao (0.10) half up or down (抹零); to the yuan (1.00) half up or "
+        "down (抹角), the latter two in the customer's favour"
+    ),
+    choices=("none", "nearest_10", "down_10", "nearest_100", "down_100"),
+)
+FREE_UNITS = ConfigVar(
+    "promotions.free_units",
+    "cheapest_overall",
+    str,
+    N_(
+        "Buy N get M and the Nth unit at a discount over goods of different prices: the cheapest units "
+        "of all (cheapest_overall) or the cheapest of each group (cheapest_per_group)"
+    ),
+    choices=("cheapest_overall", "cheapest_per_group"),
+)
+TAX_ROUNDING = ConfigVar(
+    "tax.rounding",
+    "per_rate",
+    str,
+    N_(
+        "Tax on receipts: per rate (the sum of a rate's lines, then rounded) or per line (each line "
+        "rounded, as on an e-fapiao)"
+    ),
+    choices=("per_rate", "per_line"),
 )
 POINTS_PER_YUAN = ConfigVar("points.earn_per_yuan", 1, int, N_("Points earned per yuan spent"))
 POINTS_VALUE = ConfigVar("points.fen_per_100_points", 100, int, N_("Value of 100 points in fen"))

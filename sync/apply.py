@@ -21,6 +21,8 @@ from sync.protocol.wire import Family
 
 # the order families are pulled in: what others refer to first
 FAMILY_ORDER = (
+    Family.TAX_CLASSES,
+    Family.STORE_SETTINGS,
     Family.CATEGORIES,
     Family.TIERS,
     Family.PRODUCTS,
@@ -78,6 +80,20 @@ def _categories(conn: Connection, puts: list[dict], deletes: list[str], page: Pa
 def _products(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
     catalog.upsert_products(conn, puts)
     catalog.delete_products(conn, _int_keys(deletes))
+
+
+def _tax_classes(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
+    if puts:
+        catalog.upsert_tax_classes(conn, puts)
+    if deletes:
+        conn.execute(delete(schema.tax_class).where(schema.tax_class.c.code.in_(deletes)))
+
+
+def _store_settings(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
+    if puts:
+        catalog.upsert_platform_settings(conn, puts)
+    if deletes:
+        conn.execute(delete(schema.platform_setting).where(schema.platform_setting.c.key.in_(deletes)))
 
 
 def _tiers(conn: Connection, puts: list[dict], deletes: list[str], page: Page) -> None:
@@ -159,6 +175,8 @@ def _chunks(items: list, size: int = 500):
 
 
 _APPLY: dict[Family, Callable[[Connection, list[dict], list[str], Page], Any]] = {
+    Family.TAX_CLASSES: _tax_classes,
+    Family.STORE_SETTINGS: _store_settings,
     Family.CATEGORIES: _categories,
     Family.PRODUCTS: _products,
     Family.TIERS: _tiers,

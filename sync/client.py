@@ -40,6 +40,8 @@ from sync.protocol.wire import (
     PickupStatus,
     PullPage,
     PushResponse,
+    Quote,
+    QuoteRequest,
     ServerInfo,
 )
 
@@ -263,6 +265,10 @@ class CentralClient:
     def release_coupon(self, coupon_id: int, basket_id: str, timeout: float | None = None) -> CouponAnswer:
         body = CouponReleaseRequest(basket_id=basket_id)
         return self._call(CouponAnswer, "POST", f"/coupons/{coupon_id}/release", body=body, timeout=timeout)
+
+    def quote(self, request: QuoteRequest, timeout: float | None = None) -> Quote:
+        """The platform's price of a basket, with its promotions, tax classes and store settings."""
+        return self._call(Quote, "POST", "/pricing/quote", body=request, timeout=timeout)
 
     def member_balance(self, member_id: int, timeout: float | None = None) -> MemberBalance:
         return self._call(MemberBalance, "GET", f"/members/{member_id}/balance", timeout=timeout)

@@ -45,6 +45,7 @@ def product_from_row(row: Row[Any] | Mapping[str, Any], currency: str = "CNY") -
         plu=m["plu"],
         points_eligible=bool(m["points_eligible"]),
         active=bool(m["active"]),
+        tax_rate=m.get("tax_rate_bp"),
     )
 
 
@@ -61,16 +62,19 @@ _PRODUCT_COLUMNS = [
     p.c.plu,
     p.c.points_eligible,
     p.c.active,
+    schema.tax_class.c.rate_bp.label("tax_rate_bp"),
 ]
+# the platform's rate of the product's tax class (absent before the first sync: the built-in rate)
+_WITH_TAX = p.outerjoin(schema.tax_class, schema.tax_class.c.code == p.c.tax_class)
 # built once with bind parameters: constructing a statement per scan costs more than running it
 _BY_GTIN = (
     select(*_PRODUCT_COLUMNS)
-    .join(schema.barcode, schema.barcode.c.product_id == p.c.id)
+    .select_from(_WITH_TAX.join(schema.barcode, schema.barcode.c.product_id == p.c.id))
     .where(schema.barcode.c.code == bindparam("code"))
 )
-_BY_ID = select(*_PRODUCT_COLUMNS).where(p.c.id == bindparam("id"))
-_BY_SKU = select(*_PRODUCT_COLUMNS).where(p.c.sku == bindparam("sku"))
-_BY_PLU = select(*_PRODUCT_COLUMNS).where(p.c.plu == bindparam("plu"))
+_BY_ID = select(*_PRODUCT_COLUMNS).select_from(_WITH_TAX).where(p.c.id == bindparam("id"))
+_BY_SKU = select(*_PRODUCT_COLUMNS).select_from(_WITH_TAX).where(p.c.sku == bindparam("sku"))
+_BY_PLU = select(*_PRODUCT_COLUMNS).select_from(_WITH_TAX).where(p.c.plu == bindparam("plu"))
 
 
 def product_by_id(conn: Connection, product_id: int, currency: str = "CNY") -> Product | None:
@@ -82,7 +86,9 @@ def products_by_ids(conn: Connection, ids: Iterable[int], currency: str = "CNY")
     ids = list(set(ids))
     result: dict[int, Product] = {}
     for chunk in range(0, len(ids), 500):
-        rows = conn.execute(select(*_PRODUCT_COLUMNS).where(p.c.id.in_(ids[chunk : chunk + 500])))
+        rows = conn.execute(
+            select(*_PRODUCT_COLUMNS).select_from(_WITH_TAX).where(p.c.id.in_(ids[chunk : chunk + 500]))
+        )
         result.update({row.id: product_from_row(row, currency) for row in rows})
     return result
 
@@ -206,9 +212,9 @@ def match_expression(query: str, *, expand: Callable[[str], list[str] | None] | 
 
 _SEARCH = (
     "SELECT p.id, p.sku, p.name_zh, p.name_en, p.category_id, p.unit, p.price, p.member_price,"
-    " p.tax_class, p.plu, p.points_eligible, p.active"
+    " p.tax_class, p.plu, p.points_eligible, p.active, t.rate_bp AS tax_rate_bp"
     " FROM (SELECT rowid FROM product_search WHERE product_search MATCH ? LIMIT ?) AS s"
-    " JOIN product AS p ON p.id = s.rowid WHERE p.active"
+    " JOIN product AS p ON p.id = s.rowid LEFT JOIN tax_class AS t ON t.code = p.tax_class WHERE p.active"
 )
 
 
@@ -396,6 +402,28 @@ def upsert_tiers(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             for r in rows
         ],
     )
+
+
+def upsert_tax_classes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO tax_class (code, rate_bp, name_zh, name_en, version) VALUES (?,?,?,?,?)",
+        [(r["code"], r["rate_bp"], r["name_zh"], r["name_en"], r.get("version", 0)) for r in rows],
+    )
+
+
+def upsert_platform_settings(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO platform_setting (key, value, version) VALUES (?,?,?)",
+        [(r["key"], json.dumps(r["value"]), r.get("version", 0)) for r in rows],
+    )
+
+
+def platform_settings(conn: Connection) -> dict[str, Any]:
+    """The settings the platform set for this store, by key."""
+    return {
+        row.key: json.loads(row.value)
+        for row in conn.execute(select(schema.platform_setting.c.key, schema.platform_setting.c.value))
+    }
 
 
 def _member_from_row(row: Row[Any]) -> Member:

@@ -90,6 +90,26 @@ search_term = Table(
     sqlite_with_rowid=False,
 )
 
+tax_class = Table(
+    "tax_class",
+    metadata,
+    Column("code", String, primary_key=True),
+    Column("rate_bp", Integer, nullable=False),
+    Column("name_zh", String, nullable=False),
+    Column("name_en", String, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+
+# settings the platform sets for this store (scale label layouts, the free-units rule, tax and cash
+# rounding): they win over the terminal's own settings file
+platform_setting = Table(
+    "platform_setting",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+
 member_tier = Table(
     "member_tier",
     metadata,
@@ -290,6 +310,7 @@ sale_line = Table(
     # what the scanned GS1 code carried besides the GTIN, "(10)LOT(17)YYMMDD(21)SERIAL", and an EAN
     # add-on " +03": kept for traceability (recalls) and printed under the item
     Column("trace", String, nullable=False, server_default=""),
+    Column("points", Integer, nullable=False, server_default="0"),  # what the line earned the member
     PrimaryKeyConstraint("sale_id", "line_no"),
 )
 
@@ -333,6 +354,7 @@ refund_line = Table(
     Column("quantity", Integer, nullable=False),
     Column("amount", Integer, nullable=False),
     Column("tax_rate_bp", Integer, nullable=False),
+    Column("points", Integer, nullable=False, server_default="0"),  # earned points taken back
     PrimaryKeyConstraint("refund_id", "line_no"),
 )
 

@@ -16,7 +16,15 @@ from pos_app.domain.errors import DomainError
 from pos_app.domain.members import Member, Tier
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Approval, Permission
-from pos_app.domain.pricing import Coupon, Pricing, PricingLine, Promotion, price_basket
+from pos_app.domain.pricing import (
+    Coupon,
+    FreeUnits,
+    Pricing,
+    PricingLine,
+    Promotion,
+    TaxRounding,
+    price_basket,
+)
 from pos_app.i18n import _
 
 #: A single line cannot hold more than this (guards against a scanner's digits landing in a quantity).
@@ -188,11 +196,18 @@ class Basket:
             raise DomainError(_("That coupon is not on the basket"), code="no_such_coupon")
 
     # --- pricing ----------------------------------------------------------------------------------
-    def price(self, promotions: Sequence[Promotion] = ()) -> Pricing:
+    def price(
+        self,
+        promotions: Sequence[Promotion] = (),
+        free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL,
+        tax_rounding: TaxRounding = TaxRounding.PER_RATE,
+    ) -> Pricing:
         return price_basket(
             [line.pricing_line() for line in self.active_lines],
             tier=self.tier,
             promotions=promotions,
             coupons=self.coupons,
             currency=self.currency,
+            free_units=free_units,
+            tax_rounding=tax_rounding,
         )

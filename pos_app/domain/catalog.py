@@ -33,12 +33,17 @@ class TaxClass:
     label: str  # marked for translation with N_()
 
 
-# Chinese VAT rates: 13 % general goods, 9 % basic foods/agricultural products, 6 % services, 0 exempt.
+# Chinese VAT: general taxpayers 13 % goods, 9 % basic foods/agricultural products, 6 % services, 0
+# exempt; small-scale taxpayers (小规模纳税人, many franchise stores) 3 %, reduced to 1 % (财政部 税务总局
+# 公告2023年第19号, to 2027). The platform's tax classes (synced) name the rates a store uses; these are
+# the built-in ones a terminal knows before its first sync.
 TAX_CLASSES: dict[str, TaxClass] = {
     "standard": TaxClass("standard", 1300, N_("Standard rate")),
     "reduced": TaxClass("reduced", 900, N_("Reduced rate (food)")),
     "service": TaxClass("service", 600, N_("Services")),
     "exempt": TaxClass("exempt", 0, N_("Exempt")),
+    "small_scale": TaxClass("small_scale", 300, N_("Small-scale taxpayer (3 %)")),
+    "small_scale_reduced": TaxClass("small_scale_reduced", 100, N_("Small-scale taxpayer, reduced (1 %)")),
 }
 
 
@@ -62,10 +67,11 @@ class Product:
     plu: str | None = None  # item code on scale labels
     points_eligible: bool = True
     active: bool = True
+    tax_rate: int | None = None  # the platform's rate of ``tax_class``, when the terminal has it
 
     @property
     def tax_rate_bp(self) -> int:
-        return tax_class(self.tax_class).rate_bp
+        return self.tax_rate if self.tax_rate is not None else tax_class(self.tax_class).rate_bp
 
     def price_for(self, quantity_milli: int, unit_price: Money | None = None) -> Money:
         """Amount for ``quantity_milli`` thousandths of a unit at ``unit_price`` (default: shelf price)."""

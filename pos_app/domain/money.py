@@ -189,10 +189,11 @@ def total(amounts: Iterable[Money], currency: str = DEFAULT_CURRENCY) -> Money:
 
 
 class CashRounding:
-    """How a cash payment's due amount is rounded. ``none``, ``nearest_10`` (to 0.10, half up) or
-    ``down_10`` (drop the fen: 抹零, in the customer's favour). Only the cash part is rounded."""
+    """How a cash payment's due amount is rounded. ``none``; ``nearest_10`` (to 0.10, half up) or
+    ``down_10`` (drop the fen: 抹零, in the customer's favour); ``nearest_100`` (to the yuan, half up)
+    or ``down_100`` (drop the jiao and fen: 抹角). Only the cash part is rounded."""
 
-    MODES = ("none", "nearest_10", "down_10")
+    MODES = ("none", "nearest_10", "down_10", "nearest_100", "down_100")
 
     def __init__(self, mode: str = "none") -> None:
         if mode not in self.MODES:
@@ -202,7 +203,11 @@ class CashRounding:
     def round(self, due: Money) -> Money:
         if self.mode == "none" or due.minor <= 0:
             return due
-        step = 10 ** max(exponent(due.currency) - 1, 0)
-        if self.mode == "nearest_10":
-            return Money(div_round(due.minor, step) * step, due.currency)
-        return Money(due.minor // step * step, due.currency)
+        digits = exponent(due.currency)
+        step = 10 ** max(digits - (1 if self.mode.endswith("_10") else 0), 0)
+        if self.mode.startswith("nearest"):
+            rounded = div_round(due.minor, step) * step
+        else:
+            rounded = due.minor // step * step
+        # 0.40 is never rounded to nothing: a customer who owes something pays it
+        return Money(rounded, due.currency) if rounded > 0 else due

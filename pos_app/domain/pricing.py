@@ -4,12 +4,25 @@ Stacking order (the tests pin it down):
 
 1. **Item offers.** Each line gets the single best of: its member price (a member whose tier has member
    prices is present) and the item-scope promotions it is eligible for (amount off each, percent off,
-   buy-N-get-M). Item offers never stack with each other. Lines whose price was overridden or comes
-   from a price-embedded label keep that price and take no item offer.
-2. **Basket promotions** (满减 spend-X-get-Y-off, amount off, percent off over the eligible subtotal),
-   in priority order, each computed on what the eligible lines cost after the steps before it.
+   buy-N-get-M 买二送一, the Nth unit at X % off 第二件半价). Item offers never stack with each other.
+   Lines whose price was overridden or comes from a price-embedded label keep that price and take no
+   item offer.
+2. **Basket promotions** (满减 spend-X-get-Y-off, the 满减 ladder 满100减20/满200减50 of which only the
+   highest tier reached applies, amount off, percent off over the eligible subtotal), in priority
+   order, each computed on what the eligible lines cost after the steps before it.
 3. **Coupons**, in the order they were scanned, each on what the eligible lines cost after the steps
-   before it; a coupon whose condition is not met stays on the basket with the reason and takes nothing.
+   before it -- a percent-off coupon takes its percent of the price after the promotions, never of the
+   shelf price; a coupon whose condition is not met stays on the basket with the reason and takes
+   nothing.
+
+**Which units are free or reduced** (buy-N-get-M, Nth unit) when the eligible units have different
+prices is the store's setting (:class:`FreeUnits`), printed on the receipt:
+
+- ``cheapest_overall`` (the default, as Chinese stores run 买二送一 and 第二件半价: "赠送/优惠价格最低的
+  商品"): of every N+M eligible units, M are free, and the free ones are the cheapest of all of them.
+  Six units at 10, 9, 8, 7, 2, 1 with buy 2 get 1: the 2 and the 1 are free.
+- ``cheapest_per_group``: the units are put in groups of N+M from the dearest down, and the cheapest
+  of each group is free. The same six: the 8 and the 1 are free.
 
 A basket-level discount is apportioned to its eligible lines in proportion to what they cost at that
 point (largest remainder), so every line carries its share -- needed for tax per rate and returns. No
@@ -34,7 +47,32 @@ class OfferKind(StrEnum):
     AMOUNT_OFF = "amount_off"
     PERCENT_OFF = "percent_off"
     SPEND_GET_OFF = "spend_get_off"  # 满减: spend X, get Y off (once, or for every X with ``repeat``)
+    LADDER = "ladder"  # 满减 tiers: 满100减20 / 满200减50, only the highest tier reached applies
     BUY_N_GET_M = "buy_n_get_m"  # buy N, get M of the cheapest eligible units free
+    NTH_UNIT_OFF = "nth_unit_off"  # the Nth unit at X % off: 第二件半价 is nth=2, percent_bp=5000
+
+
+#: What the receipt prints after a promotion's name, for the offers a customer may not know by name.
+OFFER_LABELS = {
+    OfferKind.SPEND_GET_OFF: Text("满减", "spend & save"),
+    OfferKind.LADDER: Text("阶梯满减", "tiered spend & save"),
+    OfferKind.BUY_N_GET_M: Text("买赠", "buy & get free"),
+    OfferKind.NTH_UNIT_OFF: Text("第N件优惠", "Nth unit off"),
+}
+
+
+class FreeUnits(StrEnum):
+    """Which units a buy-N-get-M or Nth-unit offer reduces when prices differ (module docstring)."""
+
+    CHEAPEST_OVERALL = "cheapest_overall"
+    CHEAPEST_PER_GROUP = "cheapest_per_group"
+
+    @property
+    def rule(self) -> Text:
+        """The rule as the receipt prints it."""
+        if self is FreeUnits.CHEAPEST_OVERALL:
+            return Text("优惠商品按价格最低者计", "Offer applied to the cheapest items")
+        return Text("每组中价格最低者优惠", "Offer applied to the cheapest item of each group")
 
 
 class Scope(StrEnum):
@@ -91,6 +129,8 @@ class Offer:
     get: int = 0
     members_only: bool = False
     tiers: frozenset[str] = frozenset()  # empty: every tier (when members_only)
+    ladder: tuple[tuple[Money, Money], ...] = ()  # LADDER: (spend, taken off), ascending spend
+    nth: int = 0  # NTH_UNIT_OFF: every nth unit is reduced by percent_bp
 
     def __post_init__(self) -> None:
         kind, scope = self.kind, self.scope
@@ -110,6 +150,25 @@ class Offer:
                 raise ValueError("buy_n_get_m is an item offer")
             if self.buy < 1 or self.get < 1:
                 raise ValueError("buy_n_get_m needs buy >= 1 and get >= 1")
+        if kind is OfferKind.LADDER:
+            self._check_ladder()
+        if kind is OfferKind.NTH_UNIT_OFF:
+            if scope is not Scope.ITEM:
+                raise ValueError("nth_unit_off is an item offer")
+            if self.nth < 2 or not 0 < self.percent_bp <= 10_000:
+                raise ValueError("nth_unit_off needs nth >= 2 and 0 < percent_bp <= 10000")
+
+    def _check_ladder(self) -> None:
+        if self.scope is not Scope.BASKET:
+            raise ValueError("a ladder is a basket offer")
+        if not self.ladder:
+            raise ValueError("a ladder needs at least one tier")
+        spends = [spend.minor for spend, _off in self.ladder]
+        offs = [off.minor for _spend, off in self.ladder]
+        if spends != sorted(set(spends)) or offs != sorted(offs):
+            raise ValueError("ladder tiers go up: each spends and takes off more than the one before")
+        if any(off <= 0 or off >= spend for spend, off in zip(spends, offs, strict=True)):
+            raise ValueError("each ladder tier takes off more than 0 and less than its spend")
 
     def applies_to_member(self, tier: Tier | None) -> bool:
         if not self.members_only:
@@ -131,6 +190,8 @@ class Offer:
             "get": self.get,
             "members_only": self.members_only,
             "tiers": sorted(self.tiers),
+            "ladder": [[spend.minor, off.minor] for spend, off in self.ladder],
+            "nth": self.nth,
         }
 
     @classmethod
@@ -153,6 +214,11 @@ class Offer:
             get=int(data.get("get") or 0),
             members_only=bool(data.get("members_only", False)),
             tiers=frozenset(data.get("tiers") or ()),
+            ladder=tuple(
+                (Money(int(spend), currency), Money(int(off), currency))
+                for spend, off in data.get("ladder") or ()
+            ),
+            nth=int(data.get("nth") or 0),
         )
 
 
@@ -214,6 +280,7 @@ class Discount:
     ref: int | None  # promotion id, coupon id
     name: Text
     amount: Money  # positive: taken off
+    offer: str = ""  # the OfferKind of the promotion or coupon (receipts and the journal show it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +319,14 @@ class CouponOutcome:
         return self.amount.minor > 0
 
 
+class TaxRounding(StrEnum):
+    """How the tax contained is rounded: once per rate over the rate's lines (the receipt's way), or
+    per line and then added up per rate (an e-fapiao's way, so the two agree to the fen)."""
+
+    PER_RATE = "per_rate"
+    PER_LINE = "per_line"
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
     lines: tuple[PricedLine, ...]
@@ -260,6 +335,14 @@ class Pricing:
     total: Money
     taxes: tuple[TaxLine, ...]
     coupons: tuple[CouponOutcome, ...]
+    tax_rounding: TaxRounding = TaxRounding.PER_RATE
+    free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL  # the rule it priced with (the receipt prints it)
+
+    @property
+    def reduced_units(self) -> bool:
+        """Whether a buy-N-get-M or Nth-unit offer reduced some units (then the rule is printed)."""
+        units = (OfferKind.BUY_N_GET_M.value, OfferKind.NTH_UNIT_OFF.value)
+        return any(d.offer in units and d.amount.minor for d in self.discounts)
 
     @property
     def discount_total(self) -> Money:
@@ -305,9 +388,9 @@ def _units(line: PricingLine) -> int:
     return line.quantity // MILLI if line.product.unit is Unit.EACH else 0
 
 
-def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine]) -> dict[int, Money]:
-    """Free units per line: eligible units sorted dearest first, the cheapest M of every N+M are free."""
-    units: list[tuple[int, int, int]] = []  # (-unit price, order, line_id)
+def _unit_prices(lines: Sequence[PricingLine]) -> list[tuple[int, int, int]]:
+    """Every eligible unit as (-unit price, line order, line id), dearest first."""
+    units: list[tuple[int, int, int]] = []
     for order, line in enumerate(lines):
         count = _units(line)
         if count == 0:
@@ -315,13 +398,38 @@ def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine]) -> dict[int, Money]
         unit_price = line.gross.minor // count
         units.extend((-unit_price, order, line.line_id) for _ in range(count))
     units.sort()
-    group = offer.buy + offer.get
-    free: dict[int, int] = {}
+    return units
+
+
+def _reduced_units(units: list, group: int, reduced: int, rule: FreeUnits) -> list:
+    """The units an offer reduces: ``reduced`` of every ``group`` units, by the store's rule."""
+    if rule is FreeUnits.CHEAPEST_OVERALL:
+        count = len(units) // group * reduced
+        return units[len(units) - count :] if count else []
+    chosen = []
     for start in range(0, len(units) - group + 1, group):
-        for neg_price, _order, line_id in units[start + offer.buy : start + group]:
-            free[line_id] = free.get(line_id, 0) - neg_price
+        chosen.extend(units[start + group - reduced : start + group])
+    return chosen
+
+
+def _buy_n_get_m(offer: Offer, lines: Sequence[PricingLine], rule: FreeUnits) -> dict[int, Money]:
+    """Free units per line (买二送一): M of every N+M eligible units, chosen by ``rule``."""
+    return _unit_discounts(lines, offer.buy + offer.get, offer.get, 10_000, rule)
+
+
+def _nth_unit_off(offer: Offer, lines: Sequence[PricingLine], rule: FreeUnits) -> dict[int, Money]:
+    """第二件半价: one of every ``nth`` eligible units at ``percent_bp`` off, chosen by ``rule``."""
+    return _unit_discounts(lines, offer.nth, 1, offer.percent_bp, rule)
+
+
+def _unit_discounts(
+    lines: Sequence[PricingLine], group: int, reduced: int, percent_bp: int, rule: FreeUnits
+) -> dict[int, Money]:
+    off: dict[int, int] = {}
+    for neg_price, _order, line_id in _reduced_units(_unit_prices(lines), group, reduced, rule):
+        off[line_id] = off.get(line_id, 0) + Money(-neg_price).percent(percent_bp).minor
     currency = lines[0].gross.currency if lines else "CNY"
-    return {line_id: Money(amount, currency) for line_id, amount in free.items()}
+    return {line_id: Money(amount, currency) for line_id, amount in off.items()}
 
 
 def _item_discount(offer: Offer, line: PricingLine) -> Money:
@@ -337,6 +445,32 @@ def _item_discount(offer: Offer, line: PricingLine) -> Money:
     if offer.cap is not None:
         amount = amount.min(offer.cap)
     return amount.min(gross)
+
+
+def _item_coupon(offer: Offer, work: _Work) -> Money:
+    if work.net.minor <= 0:
+        return Money.zero(work.net.currency)
+    if offer.kind is OfferKind.PERCENT_OFF:
+        amount = work.net.percent(offer.percent_bp)
+    elif offer.kind is OfferKind.AMOUNT_OFF:
+        assert offer.amount is not None
+        amount = offer.amount.scale(work.line.quantity, MILLI)
+    else:
+        return Money.zero(work.net.currency)
+    if offer.cap is not None:
+        amount = amount.min(offer.cap)
+    return amount.min(work.net)
+
+
+def _ladder(offer: Offer, base: Money) -> tuple[Money, str]:
+    """The highest tier ``base`` reaches takes off its amount, once (as on Tmall and JD)."""
+    reached = [off for spend, off in offer.ladder if base >= spend]
+    if reached:
+        return reached[-1], ""
+    first = offer.ladder[0][0]
+    return Money.zero(base.currency), _("Spend {amount} more on eligible goods").format(
+        amount=(first - base).plain()
+    )
 
 
 def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
@@ -361,6 +495,10 @@ def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
             )
         times = base.minor // offer.threshold.minor if offer.repeat else 1
         amount = offer.amount * times
+    elif offer.kind is OfferKind.LADDER:
+        amount, reason = _ladder(offer, base)
+        if reason:
+            return amount, reason
     else:
         return zero, _("This offer does not apply to a whole basket")
     if offer.cap is not None:
@@ -368,10 +506,12 @@ def _basket_discount(offer: Offer, base: Money) -> tuple[Money, str]:
     return amount.min(base), ""
 
 
-def _apportion(amount: Money, works: Sequence[_Work], source: DiscountSource, ref: int, name: Text) -> None:
+def _apportion(
+    amount: Money, works: Sequence[_Work], source: DiscountSource, ref: int, name: Text, offer: OfferKind
+) -> None:
     weights = [max(w.net.minor, 0) for w in works]
     for work, share in zip(works, amount.allocate(weights), strict=True):
-        work.take(Discount(source, ref, name, share.min(work.net)))
+        work.take(Discount(source, ref, name, share.min(work.net), offer.value))
 
 
 def price_basket(
@@ -381,8 +521,11 @@ def price_basket(
     promotions: Sequence[Promotion] = (),
     coupons: Sequence[Coupon] = (),
     currency: str = "CNY",
+    free_units: FreeUnits = FreeUnits.CHEAPEST_OVERALL,
+    tax_rounding: TaxRounding = TaxRounding.PER_RATE,
 ) -> Pricing:
-    """Price ``lines`` for a member of ``tier`` (or no member) with the active promotions and coupons."""
+    """Price ``lines`` for a member of ``tier`` (or no member) with the active promotions and coupons;
+    ``free_units`` is the store's rule for which units a buy-N-get-M or Nth-unit offer reduces."""
     works = [_Work(line) for line in lines]
     ordered = sorted(promotions, key=lambda p: (p.priority, p.id))
     item_promos = [p for p in ordered if p.offer.scope is Scope.ITEM and p.offer.applies_to_member(tier)]
@@ -411,12 +554,16 @@ def price_basket(
         if not eligible:
             continue
         if offer.kind is OfferKind.BUY_N_GET_M:
-            amounts = _buy_n_get_m(offer, eligible)
+            amounts = _buy_n_get_m(offer, eligible, free_units)
+        elif offer.kind is OfferKind.NTH_UNIT_OFF:
+            amounts = _nth_unit_off(offer, eligible, free_units)
         else:
             amounts = {line.line_id: _item_discount(offer, line) for line in eligible}
         for line_id, amount in amounts.items():
             if amount.minor > 0:
-                candidates[line_id].append(Discount(DiscountSource.PROMOTION, promo.id, promo.name, amount))
+                candidates[line_id].append(
+                    Discount(DiscountSource.PROMOTION, promo.id, promo.name, amount, offer.kind.value)
+                )
     for w in works:
         options = candidates[w.line.line_id]
         if options:
@@ -429,7 +576,14 @@ def price_basket(
         base = Money(sum(w.net.minor for w in eligible_works), currency)
         amount, _reason = _basket_discount(promo.offer, base)
         if amount.minor > 0:
-            _apportion(amount, eligible_works, DiscountSource.BASKET_PROMOTION, promo.id, promo.name)
+            _apportion(
+                amount,
+                eligible_works,
+                DiscountSource.BASKET_PROMOTION,
+                promo.id,
+                promo.name,
+                promo.offer.kind,
+            )
 
     outcomes: list[CouponOutcome] = []
     for coupon in coupons:
@@ -442,20 +596,27 @@ def price_basket(
         eligible_works = [w for w in works if offer.eligibility.matches(w.line.product)]
         base = Money(sum(w.net.minor for w in eligible_works), currency)
         if offer.scope is Scope.ITEM:
-            amount = Money(
-                sum(_item_discount(offer, w.line).min(w.net).minor for w in eligible_works), currency
-            )
+            # on what each line costs after the promotions, not on its shelf price
+            amount = Money(sum(_item_coupon(offer, w).minor for w in eligible_works), currency)
             reason = "" if amount.minor > 0 else _("Not valid for these goods")
         else:
             amount, reason = _basket_discount(offer, base)
         if amount.minor > 0:
-            _apportion(amount, eligible_works, DiscountSource.COUPON, coupon.coupon_id, coupon.name)
+            _apportion(
+                amount, eligible_works, DiscountSource.COUPON, coupon.coupon_id, coupon.name, offer.kind
+            )
         outcomes.append(CouponOutcome(coupon, amount, reason))
 
-    return _finish(works, outcomes, currency)
+    return _finish(works, outcomes, currency, tax_rounding, free_units)
 
 
-def _finish(works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str) -> Pricing:
+def _finish(
+    works: Sequence[_Work],
+    outcomes: list[CouponOutcome],
+    currency: str,
+    tax_rounding: TaxRounding,
+    free_units: FreeUnits,
+) -> Pricing:
     priced = tuple(
         PricedLine(
             line_id=w.line.line_id,
@@ -468,28 +629,42 @@ def _finish(works: Sequence[_Work], outcomes: list[CouponOutcome], currency: str
         )
         for w in works
     )
-    summary: dict[tuple[DiscountSource, int | None, Text], int] = {}
+    summary: dict[tuple[DiscountSource, int | None, Text, str], int] = {}
     for line in priced:
         for d in line.discounts:
-            key = (d.source, d.ref, d.name)
+            key = (d.source, d.ref, d.name, d.offer)
             summary[key] = summary.get(key, 0) + d.amount.minor
     discounts = tuple(
-        Discount(src, ref, name, Money(amount, currency)) for (src, ref, name), amount in summary.items()
+        Discount(src, ref, name, Money(amount, currency), offer)
+        for (src, ref, name, offer), amount in summary.items()
     )
     subtotal = Money(sum(line.gross.minor for line in priced), currency)
     total = Money(sum(line.net.minor for line in priced), currency)
-    return Pricing(priced, discounts, subtotal, total, taxes_of(priced, currency), tuple(outcomes))
+    taxes = taxes_of(priced, currency, tax_rounding)
+    return Pricing(priced, discounts, subtotal, total, taxes, tuple(outcomes), tax_rounding, free_units)
 
 
-def taxes_of(lines: Sequence[PricedLine], currency: str = "CNY") -> tuple[TaxLine, ...]:
-    """Tax contained per rate, computed once per rate on the sum of the line nets at that rate."""
-    by_rate: dict[int, int] = {}
+def taxes_of(
+    lines: Sequence[PricedLine], currency: str = "CNY", rounding: TaxRounding = TaxRounding.PER_RATE
+) -> tuple[TaxLine, ...]:
+    """Tax contained per rate: computed once on the sum of the rate's line nets (``PER_RATE``), or
+    line by line and added up (``PER_LINE``, what an e-fapiao built from the sale shows)."""
+    nets: dict[int, int] = {}
+    taxes: dict[int, int] = {}
     for line in lines:
         rate = line.product.tax_rate_bp
-        by_rate[rate] = by_rate.get(rate, 0) + line.net.minor
+        nets[rate] = nets.get(rate, 0) + line.net.minor
+        if rounding is TaxRounding.PER_LINE:
+            taxes[rate] = taxes.get(rate, 0) + tax_contained(line.net, rate).minor
     return tuple(
-        TaxLine(rate, Money(net, currency), tax_contained(Money(net, currency), rate))
-        for rate, net in sorted(by_rate.items(), reverse=True)
+        TaxLine(
+            rate,
+            Money(net, currency),
+            Money(taxes[rate], currency)
+            if rounding is TaxRounding.PER_LINE
+            else tax_contained(Money(net, currency), rate),
+        )
+        for rate, net in sorted(nets.items(), reverse=True)
     )
 
 
@@ -504,4 +679,6 @@ def with_adjustment(pricing: Pricing, adjustment: Money, name: Text) -> Pricing:
     weights = [max(w.net.minor, 0) for w in works]
     for work, share in zip(works, (-adjustment).allocate(weights), strict=True):
         work.take(Discount(DiscountSource.CASH_ROUNDING, None, name, share))
-    return _finish(works, list(pricing.coupons), pricing.total.currency)
+    return _finish(
+        works, list(pricing.coupons), pricing.total.currency, pricing.tax_rounding, pricing.free_units
+    )

@@ -107,6 +107,7 @@ class ReceiptDocument:
     )
     original_receipt_no: str = ""
     currency: str = "CNY"
+    notes: tuple[Text, ...] = ()  # the store's rules that priced this sale (which units were free)
 
     # --- storage ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -170,6 +171,7 @@ class ReceiptDocument:
             "footer": t(self.footer),
             "original_receipt_no": self.original_receipt_no,
             "currency": self.currency,
+            "notes": [t(note) for note in self.notes],
         }
 
     @classmethod
@@ -237,6 +239,7 @@ class ReceiptDocument:
             footer=t(d["footer"]),  # type: ignore[arg-type]
             original_receipt_no=d.get("original_receipt_no", ""),
             currency=cur,
+            notes=tuple(Text(zh, en) for zh, en in d.get("notes", ())),
         )
 
 
@@ -420,6 +423,8 @@ def layout(doc: ReceiptDocument, language: str, tr: Translate, *, copy: bool = F
     rows.append(Row(tr("Subtotal"), doc.subtotal.plain()))
     for label, amount in doc.discounts:
         rows.append(Row(label.get(language), (-amount).plain()))
+    for note in doc.notes:
+        rows.append(Row("* " + note.get(language)))
     if doc.rounding is not None and doc.rounding.minor:
         rows.append(Row(tr("Cash rounding"), doc.rounding.plain()))
     total_label = tr("REFUND TOTAL") if doc.kind is ReceiptKind.REFUND else tr("TOTAL")

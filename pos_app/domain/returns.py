@@ -4,11 +4,14 @@ Each sold line carries its net (after every discount and the cash rounding), so 
 refunds its share of the net. The last units of a line refund whatever of its net is left, and the
 last refund of a sale returns whatever each tender has left, so a full return -- in one go or in parts
 -- refunds exactly what was paid, tender by tender, and gives back the points spent.
+
+Each sold line also carries the points it earned (:func:`points_by_line`), and a return takes back
+exactly what the returned units earned: goods that earned nothing take nothing back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pos_app.domain.catalog import MILLI, Unit, format_quantity
@@ -31,6 +34,7 @@ class SoldLine:
     gross: Money
     net: Money
     tax_rate_bp: int
+    points: int = 0  # what this line earned the member
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,11 @@ class SaleRecord:
         currency = self.lines[0].net.currency if self.lines else "CNY"
         return Money(sum(line.net.minor for line in self.lines), currency)
 
+    @property
+    def points_by_line(self) -> bool:
+        """Whether the lines say what each earned (every sale recorded since they do)."""
+        return sum(line.points for line in self.lines) == self.points_earned
+
     def line(self, line_no: int) -> SoldLine:
         for line in self.lines:
             if line.line_no == line_no:
@@ -73,6 +82,7 @@ class ReturnedSoFar:
     tender_amounts: Mapping[int, int] = field(default_factory=dict)  # tender index -> minor units
     tender_points: Mapping[int, int] = field(default_factory=dict)  # tender index -> points given back
     points_reversed: int = 0
+    line_points: Mapping[int, int] = field(default_factory=dict)  # line_no -> earned points taken back
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,7 @@ class ReturnLine:
     quantity: int
     amount: Money
     tax_rate_bp: int
+    points: int = 0  # earned points this return takes back for the line
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +148,9 @@ def plan_return(
         # so rounding never adds up across partial returns (and the last units take the rest)
         refunded = Money(so_far.amounts.get(line_no, 0), line.net.currency)
         amount = line.net.scale(returned + qty, line.quantity) - refunded
-        lines.append(ReturnLine(line_no, qty, amount, line.tax_rate_bp))
+        # the same for the points the line earned: the last units take back whatever is left
+        points = line.points * (returned + qty) // line.quantity - so_far.line_points.get(line_no, 0)
+        lines.append(ReturnLine(line_no, qty, amount, line.tax_rate_bp, points))
 
     completes = all(
         so_far.quantities.get(line.line_no, 0) + wanted.get(line.line_no, 0) >= line.quantity
@@ -145,7 +158,11 @@ def plan_return(
     )
     refund_total = Money(sum(rl.amount.minor for rl in lines), sale.total.currency)
     refunds = _refund_tenders(sale, refund_total, so_far, completes)
-    points_reversed = _points_reversed(sale, refund_total, so_far, completes)
+    if sale.points_by_line:
+        points_reversed = sum(rl.points for rl in lines)
+    else:  # a sale recorded before lines carried their points: in proportion to the whole sale
+        points_reversed = _points_reversed(sale, refund_total, so_far, completes)
+        lines = [ReturnLine(rl.line_no, rl.quantity, rl.amount, rl.tax_rate_bp) for rl in lines]
     return ReturnPlan(sale.sale_id, tuple(lines), refunds, points_reversed, completes)
 
 
@@ -193,3 +210,12 @@ def _points_reversed(sale: SaleRecord, refund_total: Money, so_far: ReturnedSoFa
         return sale.points_earned - so_far.points_reversed
     total = sale.total.minor
     return sale.points_earned * refund_total.minor // total if total else 0
+
+
+def points_by_line(nets: Sequence[Money], eligible: Sequence[bool], earned: int) -> list[int]:
+    """The points a sale ``earned``, shared over its lines in proportion to what each eligible line
+    cost (largest remainder, so they add up exactly); a line not eligible for points earned none."""
+    weights = [net.minor if ok and net.minor > 0 else 0 for net, ok in zip(nets, eligible, strict=True)]
+    if earned <= 0 or not any(weights):
+        return [0] * len(nets)
+    return [m.minor for m in Money(earned).allocate(weights)]

@@ -6,15 +6,17 @@ temporary folder with a fixed clock.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from hardware.printer import ReceiptPrinter
 from pos_app import config
 from pos_app.config import Settings
+from pos_app.db import catalog
 from pos_app.db.database import Database
 from pos_app.domain.members import PointsRule
 from pos_app.domain.money import CashRounding
@@ -22,6 +24,12 @@ from pos_app.domain.scale_labels import ScaleLayout
 from pos_app.events import EventBus, Inbox
 from pos_app.services.scanning import ScanContext
 from sync.protocol.tokens import public_keys_from_config
+from sync.protocol.wire import PLATFORM_SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -129,6 +137,28 @@ class TerminalContext:
             device_id = str(uuid.uuid4())
             self.db.set_meta("device_id", device_id)
         self.device_id: str = device_id
+        # the platform's settings for this store, read once (on the services' worker, first of all
+        # the handlers: the checkout's reads them again after this)
+        self._platform: dict[str, Any] | None = None
+        self.inbox.subscribe("reference_data_changed", self._forget_platform_settings)
+
+    def _forget_platform_settings(self, **_: object) -> None:
+        self._platform = None
+
+    def setting(self, var: config.ConfigVar[T]) -> T:
+        """A setting's value: the platform's for this store when it decides it (synced), else this
+        terminal's own."""
+        if var.key in PLATFORM_SETTINGS:
+            platform = self._platform
+            if platform is None:
+                with self.db.read() as conn:
+                    platform = self._platform = catalog.platform_settings(conn)
+            if var.key in platform:
+                try:
+                    return var.coerce(platform[var.key])
+                except (TypeError, ValueError):
+                    log.warning("the platform's %s is not valid on this terminal; using its own", var.key)
+        return self.settings.get(var)
 
     def points_rule(self) -> PointsRule:
         s = self.settings
@@ -139,14 +169,14 @@ class TerminalContext:
         )
 
     def cash_rounding(self) -> CashRounding:
-        return CashRounding(self.settings.get(config.CASH_ROUNDING))
+        return CashRounding(self.setting(config.CASH_ROUNDING))
 
     def scan_context(self) -> ScanContext:
         return ScanContext(
-            layout=ScaleLayout.from_config(self.settings.get(config.SCALE_LAYOUT)),
+            layout=ScaleLayout.from_config(self.setting(config.SCALE_LAYOUT)),
             public_keys=public_keys_from_config(self.settings.get(config.PLATFORM_KEYS)),
             currency=self.currency,
             clock=self.clock.timestamp,
-            expired_goods=self.settings.get(config.EXPIRED_GOODS),
+            expired_goods=self.setting(config.EXPIRED_GOODS),
             store_id=self.settings.get(config.STORE_ID),
         )

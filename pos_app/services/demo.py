@@ -43,6 +43,7 @@ class DemoSummary:
 def load_dataset(ctx: TerminalContext, data: generator.DemoDataset, batch: int = 20_000) -> None:
     """Write a data set's reference data into the terminal's database (idempotent)."""
     with ctx.db.write() as conn:
+        catalog.upsert_tax_classes(conn, data.tax_classes)
         catalog.upsert_categories(conn, data.categories)
         catalog.upsert_tiers(conn, data.tiers)
         catalog.upsert_members(conn, data.members)

@@ -118,6 +118,7 @@ class SalesService:
                 Money(r.gross, cur),
                 Money(r.net, cur),
                 r.tax_rate_bp,
+                r.points,
             )
             for r in conn.execute(
                 select(schema.sale_line)
@@ -143,13 +144,14 @@ class SalesService:
         r, rl, rt = schema.refund, schema.refund_line, schema.refund_tender
         quantities: dict[int, int] = {}
         amounts: dict[int, int] = {}
-        for line_no, qty, amount in conn.execute(
-            select(rl.c.line_no, func.sum(rl.c.quantity), func.sum(rl.c.amount))
+        line_points: dict[int, int] = {}
+        for line_no, qty, amount, points in conn.execute(
+            select(rl.c.line_no, func.sum(rl.c.quantity), func.sum(rl.c.amount), func.sum(rl.c.points))
             .join(r, r.c.id == rl.c.refund_id)
             .where(r.c.sale_id == sale_id)
             .group_by(rl.c.line_no)
         ):
-            quantities[line_no], amounts[line_no] = int(qty), int(amount)
+            quantities[line_no], amounts[line_no], line_points[line_no] = int(qty), int(amount), int(points)
         tender_amounts: dict[int, int] = {}
         tender_points: dict[int, int] = {}
         for index, amount, points in conn.execute(
@@ -162,7 +164,9 @@ class SalesService:
         reversed_points = conn.execute(
             select(func.coalesce(func.sum(r.c.points_reversed), 0)).where(r.c.sale_id == sale_id)
         ).scalar_one()
-        return ReturnedSoFar(quantities, amounts, tender_amounts, tender_points, int(reversed_points))
+        return ReturnedSoFar(
+            quantities, amounts, tender_amounts, tender_points, int(reversed_points), line_points
+        )
 
     # --- returns ----------------------------------------------------------------------------------
     def plan_return(self, receipt_no_or_id: str, quantities: dict[int, int]) -> ReturnPlan:
@@ -220,6 +224,7 @@ class SalesService:
                         "quantity": rl.quantity,
                         "amount": rl.amount.minor,
                         "tax_rate_bp": rl.tax_rate_bp,
+                        "points": rl.points,
                     }
                     for rl in plan.lines
                 ],

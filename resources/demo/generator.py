@@ -214,6 +214,21 @@ WEIGHED = {
     ],
 }
 
+# The VAT classes of a general taxpayer's store and of a small-scale taxpayer's (3 %, reduced to 1 %).
+TAX_CLASSES = [
+    {"code": "standard", "rate_bp": 1300, "name_zh": "标准税率", "name_en": "Standard rate"},
+    {"code": "reduced", "rate_bp": 900, "name_zh": "低税率（食品）", "name_en": "Reduced rate (food)"},
+    {"code": "service", "rate_bp": 600, "name_zh": "服务", "name_en": "Services"},
+    {"code": "exempt", "rate_bp": 0, "name_zh": "免税", "name_en": "Exempt"},
+    {"code": "small_scale", "rate_bp": 300, "name_zh": "小规模纳税人 3%", "name_en": "Small-scale 3 %"},
+    {
+        "code": "small_scale_reduced",
+        "rate_bp": 100,
+        "name_zh": "小规模纳税人 1%",
+        "name_en": "Small-scale 1 %",
+    },
+]
+
 TIERS = [
     {
         "code": "regular",
@@ -259,6 +274,7 @@ class DemoDataset:
     categories: list[dict] = field(default_factory=list)
     products: list[dict] = field(default_factory=list)
     tiers: list[dict] = field(default_factory=list)
+    tax_classes: list[dict] = field(default_factory=list)
     members: list[dict] = field(default_factory=list)
     member_phones: dict[int, str] = field(default_factory=dict)  # for the platform and the demo only
     promotions: list[dict] = field(default_factory=list)
@@ -353,6 +369,7 @@ def build(product_count: int = 2000, member_count: int = 200, seed: int = 42) ->
     data = DemoDataset()
     data.categories = [{"id": c[0], "name_zh": c[1], "name_en": c[2], "parent_id": None} for c in CATEGORIES]
     data.tiers = [dict(t) for t in TIERS]
+    data.tax_classes = [dict(t) for t in TAX_CLASSES]
     data.products = list(products(product_count, seed))
     data.stock = [
         {

@@ -53,6 +53,7 @@ class SaleLine(_Model):
     net: Int
     tax_rate_bp: Int = 0
     trace: str = Field(default="", max_length=400)  # lot, expiry, serial of a GS1 code; an EAN add-on
+    points: Int = 0  # what the line earned the member (a return takes back exactly that)
 
 
 class TenderItem(_Model):

@@ -125,6 +125,21 @@ class Family(StrEnum):
     COUPON_REVOCATIONS = "coupon_revocations"
     STOCK_LEVELS = "stock_levels"
     PICKUP_ORDERS = "pickup_orders"
+    TAX_CLASSES = "tax_classes"  # the VAT rate of each tax class a product names
+    STORE_SETTINGS = "store_settings"  # what the platform sets for a store: scale labels, rounding, ...
+
+
+#: Terminal settings the platform may decide for a store (family ``store_settings``); on the terminal
+#: they win over its own settings file.
+PLATFORM_SETTINGS = frozenset(
+    {
+        "scan.scale_layout",  # the label layouts of the store's scales
+        "scan.expired_goods",  # warn or refuse a product past its expiry
+        "promotions.free_units",  # which units a buy-N-get-M or Nth-unit offer reduces
+        "tax.rounding",  # tax per rate (receipt) or per line (fapiao)
+        "money.cash_rounding",  # cash rounded to the jiao or the yuan
+    }
+)
 
 
 class ChangeOp(StrEnum):
@@ -185,6 +200,44 @@ class PickupStatus(WireModel):
     status: str
     paid: bool
     version: int = 0
+
+
+# --- pricing: the platform prices a basket as the till does --------------------------------------
+
+
+class QuoteLine(WireModel):
+    product_id: int = Field(ge=0)
+    quantity: int = Field(gt=0, le=10_000_000)  # thousandths: 1 each = 1000, 1 kg = 1000
+
+
+class QuoteRequest(WireModel):
+    """A basket: products and quantities, and the labels of the store's scales as printed."""
+
+    lines: list[QuoteLine] = Field(default_factory=list, max_length=500)
+    labels: list[str] = Field(default_factory=list, max_length=500)  # scale label digits
+    tier: str | None = Field(default=None, max_length=32)  # the member's tier, if a member is present
+
+
+class QuotedLine(WireModel):
+    product_id: int
+    quantity: int
+    gross: int
+    net: int
+
+
+class QuotedTax(WireModel):
+    rate_bp: int
+    net: int
+    tax: int
+
+
+class Quote(WireModel):
+    currency: str
+    subtotal: int
+    discount_total: int
+    total: int
+    lines: list[QuotedLine]
+    taxes: list[QuotedTax]
 
 
 # --- reconciliation -------------------------------------------------------------------------------

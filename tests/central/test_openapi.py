@@ -24,6 +24,7 @@ def test_the_document_lists_every_route_of_the_protocol():
         "/v1/coupons/{coupon_id}/release",
         "/v1/members/{member_id}/balance",
         "/v1/pickup-orders/{order_id}",
+        "/v1/pricing/quote",
         "/v1/reconciliation",
         "/v1/exceptions",
     }

@@ -293,3 +293,36 @@ def test_pos_app_demo_prints_staff_numbers_with_their_pins_and_codes_that_still_
         assert order.status == "ready" and not order.handed_over_here
     finally:
         terminal.close()
+
+
+def test_the_platform_definitions_commands(db, capsys):
+    # issue 14: what the tills price with is set on the platform, and each command says what it did
+    assert central_cli.main(["--database", db, "demo-seed", "--products", "50", "--members", "5"]) == 0
+    capsys.readouterr()
+    ladder = '{"kind": "ladder", "scope": "basket", "ladder": [[10000, 2000], [20000, 5000]]}'
+    args = ["--name-zh", "满100减20", "--name-en", "Spend 100 save 20", "--offer", ladder]
+    assert central_cli.main(["--database", db, "create-promotion", *args]) == 0
+    assert capsys.readouterr().out.startswith("Promotion ")
+    zh, en = "小规模纳税人 3%", "Small-scale 3 %"
+    assert (
+        central_cli.main(
+            ["--database", db, "set-tax-class", "franchise", "300", "--name-zh", zh, "--name-en", en]
+        )
+        == 0
+    )
+    assert "franchise: 3 %" in capsys.readouterr().out
+    assert central_cli.main(["--database", db, "product-tax-class", "1", "franchise"]) == 0
+    assert central_cli.main(["--database", db, "product-tax-class", "1", "nope"]) == 2
+    assert "no tax class" in capsys.readouterr().err
+    layout = '[{"flag": "26", "preset": "dahua-18"}]'
+    assert central_cli.main(["--database", db, "store-setting", "scan.scale_layout", layout]) == 0
+    assert "every store" in capsys.readouterr().out
+    assert (
+        central_cli.main(["--database", db, "store-setting", "tax.rounding", "per_line", "--store", "S001"])
+        == 0
+    )
+    assert central_cli.main(["--database", db, "store-setting", "ui.language", "en"]) == 2
+    assert "does not set" in capsys.readouterr().err
+    assert central_cli.main(["--database", db, "store-setting", "tax.rounding", "bankers"]) == 2
+    assert "not a value of tax.rounding" in capsys.readouterr().err
+    assert central_cli.main(["--database", db, "store-setting", "scan.scale_layout", '[{"flag": "19"}]']) == 2

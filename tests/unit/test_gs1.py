@@ -394,3 +394,59 @@ def test_the_ais_that_made_the_old_classifier_raise():
         "(01)12345678901231(8030)DIGSIG(21)ABC123",
     ):
         assert isinstance(classify_scan(text), InvalidScan | ProductCode)
+
+
+# --- every AI a till meets, one by one (GS1 General Specifications 3.x and 4.14) -----------------
+G = "(01)09501101020917"
+
+
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        # dates: production 11, packaging 13, best before 15, sell by 16, expiry 17 (YYMMDD)
+        (G + "(11)260101", lambda c: c.ai("11") == "260101"),
+        (G + "(13)260102", lambda c: c.ai("13") == "260102"),
+        (G + "(15)270630", lambda c: c.expiry == date(2027, 6, 30)),
+        (G + "(16)270615", lambda c: c.expiry == date(2027, 6, 15)),
+        (G + "(17)270701", lambda c: c.expiry == date(2027, 7, 1)),
+        (G + "(21)ABC-123/4", lambda c: c.ai("21") == "ABC-123/4"),
+        (G + "(30)12", lambda c: c.count == 12),
+        # net weight kg with 0-5 decimals (310n), pounds (320n)
+        (G + "(3100)000002", lambda c: c.weight_grams == 2000),
+        (G + "(3102)000125", lambda c: c.weight_grams == 1250),
+        (G + "(3205)100000", lambda c: c.weight_grams == 454),  # 1.00000 lb = 453.59237 g -> 454
+        # other measures a till keeps but does not price by: length (311n), volume (315n), area (350n)
+        (G + "(3111)000150", lambda c: c.ai("3111") == "000150" and c.weight_grams is None),
+        (G + "(3150)000001", lambda c: c.ai("3150") == "000001"),
+        (G + "(3502)000100", lambda c: c.ai("3502") == "000100"),
+        (G + "(3612)000100", lambda c: c.ai("3612") == "000100"),
+        # a trade item's gross weight (330n) needs 00 or 01: with 01 it is the item's
+        (G + "(3301)001250", lambda c: c.ai("3301") == "001250"),
+        # price with 392n and a measure; 393n in the store's currency
+        (G + "(3922)4380(3102)001250", lambda c: c.price == Money(4380)),
+        (G + "(3931)15645(3102)001250", lambda c: c.price == Money(450)),  # 156 CNY, 4.5 -> 4.50
+        (G + "(8200)http://example.com/p", lambda c: c.ai("8200") == "http://example.com/p"),
+    ],
+)
+def test_every_ai_a_till_meets(text, check):
+    code = scan(text)
+    assert isinstance(code, ProductCode), code
+    assert check(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # 390n/391n are amounts payable on a coupon or an invoice (they need 255 or 8020), not prices
+        (G + "(3902)1000", "gs1_missing_pair"),
+        (G + "(3912)1561000", "gs1_missing_pair"),
+        # a second net weight in another unit of decimals
+        (G + "(3102)001250(3103)001250", "gs1_exclusive"),
+        # 02 (the contents of a case) with 01
+        (G + "(02)09501101020917(37)3", "gs1_exclusive"),
+        # 3300 (gross weight) on a label with neither 00 nor 01
+        ("(3300)001250", "gs1_missing_pair"),
+    ],
+)
+def test_ais_a_till_refuses(text, reason):
+    assert scan(text).code == reason

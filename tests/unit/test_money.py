@@ -84,6 +84,18 @@ def test_allocate_is_deterministic_and_proportional():
         ("nearest_10", 1235, 1240),
         ("down_10", 1239, 1230),
         ("down_10", 1230, 1230),
+        # issue 14 point 14, 抹角: to the whole yuan, half up (四舍五入) or down in the customer's favour
+        ("nearest_100", 1249, 1200),  # 12.49 -> 12.00
+        ("nearest_100", 1250, 1300),  # 12.50 -> 13.00
+        ("nearest_100", 1251, 1300),
+        ("nearest_100", 1200, 1200),
+        ("down_100", 1299, 1200),  # 12.99 -> 12.00
+        ("down_100", 1200, 1200),
+        ("down_100", 1201, 1200),
+        # never to nothing: a customer owing 0.40 or 0.99 pays it
+        ("nearest_100", 40, 40),
+        ("down_100", 99, 99),
+        ("nearest_100", 50, 100),
     ],
 )
 def test_cash_rounding(mode, due, expected):

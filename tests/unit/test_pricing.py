@@ -13,6 +13,7 @@ from pos_app.domain.pricing import (
     Coupon,
     DiscountSource,
     Eligibility,
+    FreeUnits,
     Offer,
     OfferKind,
     Promotion,
@@ -87,12 +88,18 @@ def test_buy_two_get_one_frees_the_cheapest_units_across_lines():
     b = Basket()
     b.add(product(1, 300), 2000)
     b.add(product(2, 500), 1000)
-    b.add(product(3, 400), 3000)  # units dearest first: 500 400 400 | 400 300 300 -> free 400, 300
-    pricing = b.price([promo(1, OfferKind.BUY_N_GET_M, Scope.ITEM, buy=2, get=1)])
-    assert pricing.discount_total == Money(700)
-    assert pricing.line(1).discount_total == Money(300)
-    assert pricing.line(3).discount_total == Money(400)
-    assert pricing.line(2).discount_total == Money(0)
+    b.add(product(3, 400), 3000)  # units dearest first: 500 400 400 | 400 300 300
+    offer = [promo(1, OfferKind.BUY_N_GET_M, Scope.ITEM, buy=2, get=1)]
+    # the store's default: the two cheapest of all six are free (300 + 300)
+    overall = b.price(offer)
+    assert overall.discount_total == Money(600)
+    assert overall.line(1).discount_total == Money(600) and overall.line(3).discount_total == Money(0)
+    # the other setting: the cheapest of each group of three, dearest first (400 and 300)
+    per_group = b.price(offer, FreeUnits.CHEAPEST_PER_GROUP)
+    assert per_group.discount_total == Money(700)
+    assert per_group.line(1).discount_total == Money(300)
+    assert per_group.line(3).discount_total == Money(400)
+    assert per_group.line(2).discount_total == Money(0)
 
 
 def test_buy_n_get_m_needs_a_full_group():
@@ -356,3 +363,132 @@ def test_total_is_sum_of_lines_minus_discounts_and_nothing_hidden(basket, promo_
     assert sum(o.amount.minor for o in pricing.coupons) == sum(
         d.amount.minor for d in pricing.discounts if d.source is DiscountSource.COUPON
     )
+
+
+# --- issue 14 points 7-10 ------------------------------------------------------------------------
+# Expected figures are worked by hand from the offer's rule as the stores publish it: Tmall/JD 满减
+# ladders ("满100减20, 满200减50: 以最高档计, 不叠加"), 第二件半价 (the second unit at 50 % off), 买二送一
+# ("赠送价格最低的商品"), and the coupon after the promotions (pricing's stacking order).
+
+LADDER = dict(ladder=((Money(10_000), Money(2000)), (Money(20_000), Money(5000))))
+
+
+@pytest.mark.parametrize(
+    ("spend", "off"),
+    [
+        (9_999, 0),  # 99.99: below the first tier
+        (10_000, 2000),  # 100.00: 满100减20
+        (10_001, 2000),
+        (19_999, 2000),  # 199.99: still the first tier
+        (20_000, 5000),  # 200.00: 满200减50, not 20 + 50
+        (35_000, 5000),  # no repeat: the highest tier once
+    ],
+)
+def test_ladder_takes_only_the_highest_tier_reached(spend, off):
+    b = Basket()
+    b.add(product(1, spend))
+    pricing = b.price([promo(1, OfferKind.LADDER, Scope.BASKET, **LADDER)])
+    assert pricing.discount_total == Money(off)
+
+
+def test_ladder_says_how_much_more_to_spend():
+    b = Basket()
+    b.add(product(1, 9_000))
+    coupon = Coupon(1, 1, T, Offer(OfferKind.LADDER, Scope.BASKET, **LADDER))
+    b.add_coupon(coupon)
+    outcome = b.price().coupons[0]
+    assert not outcome.applied and outcome.reason == "Spend 10.00 more on eligible goods"
+
+
+def test_ladder_tiers_must_go_up():
+    with pytest.raises(ValueError):
+        Offer(
+            OfferKind.LADDER,
+            Scope.BASKET,
+            ladder=((Money(20_000), Money(5000)), (Money(10_000), Money(2000))),
+        )
+    with pytest.raises(ValueError):
+        Offer(OfferKind.LADDER, Scope.BASKET, ladder=((Money(10_000), Money(10_000)),))
+    with pytest.raises(ValueError):
+        Offer(OfferKind.LADDER, Scope.ITEM, **LADDER)
+    assert (
+        Offer.from_dict(Offer(OfferKind.LADDER, Scope.BASKET, **LADDER).to_dict()).ladder == LADDER["ladder"]
+    )
+
+
+HALF_PRICE = dict(nth=2, percent_bp=5000)
+
+
+@pytest.mark.parametrize(
+    ("units", "off"),
+    [
+        (1, 0),  # one unit: full price
+        (2, 300),  # 6.00 + 3.00: the second at half price
+        (3, 300),  # the third at full price again
+        (4, 600),
+        (5, 600),
+    ],
+)
+def test_second_unit_half_price(units, off):
+    b = Basket()
+    b.add(product(1, 600), units * 1000)
+    pricing = b.price([promo(1, OfferKind.NTH_UNIT_OFF, Scope.ITEM, **HALF_PRICE)])
+    assert pricing.discount_total == Money(off)
+
+
+def test_third_unit_at_30_percent_off_and_odd_fen_round_half_up():
+    b = Basket()
+    b.add(product(1, 333), 3000)  # 3.33 x 3; the third at 30 % off: 0.999 -> 1.00 off
+    pricing = b.price([promo(1, OfferKind.NTH_UNIT_OFF, Scope.ITEM, nth=3, percent_bp=3000)])
+    assert pricing.discount_total == Money(100)
+
+
+def test_second_unit_half_price_over_mixed_prices_follows_the_store_rule():
+    b = Basket()
+    b.add(product(1, 1000))  # 10.00
+    b.add(product(2, 800))  # 8.00
+    b.add(product(3, 600))  # 6.00
+    b.add(product(4, 400))  # 4.00
+    offer = [promo(1, OfferKind.NTH_UNIT_OFF, Scope.ITEM, **HALF_PRICE)]
+    # cheapest overall: the two cheapest (6.00 and 4.00) at half: 3.00 + 2.00
+    assert b.price(offer).discount_total == Money(500)
+    # per group, dearest first: (10, 8) -> 8 at half, (6, 4) -> 4 at half: 4.00 + 2.00
+    assert b.price(offer, FreeUnits.CHEAPEST_PER_GROUP).discount_total == Money(600)
+
+
+def test_buy_two_get_one_six_mixed_units_the_documented_example():
+    b = Basket()
+    for pid, price in enumerate((1000, 900, 800, 700, 200, 100), start=1):
+        b.add(product(pid, price))
+    offer = [promo(1, OfferKind.BUY_N_GET_M, Scope.ITEM, buy=2, get=1)]
+    assert b.price(offer).discount_total == Money(300)  # the 2.00 and the 1.00
+    assert b.price(offer, FreeUnits.CHEAPEST_PER_GROUP).discount_total == Money(900)  # 8.00 and 1.00
+
+
+def test_percent_coupon_is_computed_after_the_promotions():
+    # 2 x 50.00 with 第二件半价 = 75.00; a 10 % item coupon takes 7.50 of that, not 10.00
+    b = Basket()
+    b.add(product(1, 5000), 2000)
+    b.add_coupon(Coupon(9, 9, T, Offer(OfferKind.PERCENT_OFF, Scope.ITEM, percent_bp=1000)))
+    pricing = b.price([promo(1, OfferKind.NTH_UNIT_OFF, Scope.ITEM, **HALF_PRICE)])
+    assert pricing.coupons[0].amount == Money(750)
+    assert pricing.total == Money(6750)
+    # and the basket-wide percent coupon after a 满减 ladder: (250.00 - 50.00) x 10 % = 20.00
+    b2 = Basket()
+    b2.add(product(1, 25_000))
+    b2.add_coupon(Coupon(9, 9, T, Offer(OfferKind.PERCENT_OFF, Scope.BASKET, percent_bp=1000)))
+    pricing = b2.price([promo(1, OfferKind.LADDER, Scope.BASKET, **LADDER)])
+    assert pricing.coupons[0].amount == Money(2000) and pricing.total == Money(18_000)
+
+
+def test_two_spend_get_off_promotions_still_stack_but_a_ladder_does_not():
+    # the old way (two separate 满减) takes 20 + 50 off 250.00 (230.00 is still over 200.00);
+    # the ladder takes 50 only
+    b = Basket()
+    b.add(product(1, 25_000))
+    two = [
+        promo(1, OfferKind.SPEND_GET_OFF, Scope.BASKET, threshold=Money(10_000), amount=Money(2000)),
+        promo(2, OfferKind.SPEND_GET_OFF, Scope.BASKET, threshold=Money(20_000), amount=Money(5000)),
+    ]
+    assert b.price(two).discount_total == Money(7000)
+    assert b.price([promo(1, OfferKind.LADDER, Scope.BASKET, **LADDER)]).discount_total == Money(5000)

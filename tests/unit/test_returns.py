@@ -162,3 +162,83 @@ def test_a_full_return_refunds_exactly_what_was_paid_tender_by_tender(case):
         assert so_far.tender_amounts.get(i, 0) == tender.amount.minor
         assert so_far.tender_points.get(i, 0) == tender.points
     assert so_far.points_reversed == s.points_earned
+
+
+# --- issue 14 point 11: a return takes back what its lines earned --------------------------------
+# A member earns 1 point a yuan (PointsRule default) on goods eligible for points; figures by hand.
+
+
+def test_points_are_shared_over_the_eligible_lines_only():
+    from pos_app.domain.returns import points_by_line
+
+    # 100.00 eligible, 50.00 not (tobacco, a gift card), 33.33 eligible: 133 points earned
+    assert points_by_line([Money(10_000), Money(5000), Money(3333)], [True, False, True], 133) == [100, 0, 33]
+    assert points_by_line([Money(100)], [False], 0) == [0]
+
+
+def test_returning_goods_that_earned_no_points_takes_none_back():
+    lines = [
+        SoldLine(
+            1,
+            1,
+            "A1",
+            Text("牛奶", "Milk"),
+            Unit.EACH,
+            1000,
+            Money(10_000),
+            Money(10_000),
+            Money(10_000),
+            1300,
+            100,
+        ),
+        SoldLine(
+            2,
+            2,
+            "A2",
+            Text("香烟", "Cigarettes"),
+            Unit.EACH,
+            1000,
+            Money(5000),
+            Money(5000),
+            Money(5000),
+            1300,
+            0,
+        ),
+    ]
+    s = sale(lines, [PaidTender(TenderKind.CASH, Money(15_000))], points_earned=100)
+    plan = plan_return(s, {2: 1000})
+    assert plan.points_reversed == 0  # the whole-sale share would have taken 100 x 50/150 = 33
+    plan = plan_return(s, {1: 1000})
+    assert plan.points_reversed == 100
+
+
+def test_partial_returns_of_a_line_take_back_its_points_exactly():
+    # 3 units earned 10 points: 3 + 3 + 4 over three returns (the last takes what is left)
+    line = SoldLine(
+        1, 1, "A1", Text("米", "Rice"), Unit.EACH, 3000, Money(333), Money(999), Money(999), 900, 10
+    )
+    s = sale([line], [PaidTender(TenderKind.CASH, Money(999))], points_earned=10)
+    so_far, taken = ReturnedSoFar(), []
+    for _ in range(3):
+        plan = plan_return(s, {1: 1000}, so_far)
+        taken.append(plan.points_reversed)
+        line_points = {1: so_far.line_points.get(1, 0) + plan.lines[0].points}
+        so_far = accumulate(so_far, plan)
+        so_far = ReturnedSoFar(
+            so_far.quantities,
+            so_far.amounts,
+            so_far.tender_amounts,
+            so_far.tender_points,
+            so_far.points_reversed,
+            line_points,
+        )
+    assert taken == [3, 3, 4] and sum(taken) == 10
+
+
+def test_a_sale_from_before_lines_carried_points_is_reversed_in_proportion():
+    s = sale(
+        [sold(1, 1000, 10_000, 10_000), sold(2, 1000, 5000, 5000)],
+        [PaidTender(TenderKind.CASH, Money(15_000))],
+        points_earned=150,
+    )
+    assert plan_return(s, {2: 1000}).points_reversed == 50  # 150 x 50/150

@@ -99,3 +99,11 @@ def test_change_for_a_tender():
     p = Payment(Money(3578), CashRounding("down_10"))
     assert p.change_for(Money(10_000)) == Money(6430)  # after rounding down to 35.70
     assert p.change_for(Money(1000)) == Money(0)  # pays part: no change
+
+
+def test_cash_rounding_to_the_yuan_in_customers_favour():
+    # 35.78 due, 抹角: the customer pays 35.00; the 0.78 is recorded as the rounding
+    p = Payment(Money(3578), CashRounding("down_100"))
+    assert p.cash_due() == Money(3500)
+    p.add_cash(Money(5000))
+    assert p.is_settled and p.rounding_adjustment == Money(-78) and p.change == Money(1500)

@@ -23,6 +23,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import StaffMember
 from pos_app.domain.pricing import CouponOutcome, Pricing, with_adjustment
 from pos_app.domain.receipt import ReceiptDocument
+from pos_app.domain.returns import points_by_line
 from pos_app.domain.tenders import Payment, TenderKind
 from pos_app.domain.text import Text
 from pos_app.i18n import _
@@ -299,6 +300,11 @@ def _line_rows(paid: _Paid) -> tuple[list[dict], list[dict]]:
     """The sale's line rows, and the same lines as the sale event carries them."""
     basket_lines = {ln.line_id: ln for ln in paid.basket_lines}
     rows, payload = [], []
+    earned = points_by_line(
+        [ln.net for ln in paid.final.lines],
+        [ln.product.points_eligible for ln in paid.final.lines],
+        paid.points_earned,
+    )
     for line_no, ln in enumerate(paid.final.lines, start=1):
         override = basket_lines[ln.line_id].override
         discounts = [
@@ -308,6 +314,7 @@ def _line_rows(paid: _Paid) -> tuple[list[dict], list[dict]]:
                 "zh": d.name.zh,
                 "en": d.name.en,
                 "amount": d.amount.minor,
+                "offer": d.offer,
             }
             for d in ln.discounts
         ]
@@ -329,6 +336,7 @@ def _line_rows(paid: _Paid) -> tuple[list[dict], list[dict]]:
             "tax_rate_bp": ln.product.tax_rate_bp,
             "discounts": json.dumps(discounts, ensure_ascii=False),
             "trace": basket_lines[ln.line_id].trace,
+            "points": earned[line_no - 1],
         }
         rows.append(row)
         payload.append(

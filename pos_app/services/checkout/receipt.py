@@ -15,7 +15,7 @@ from pos_app.domain.basket import BasketLine
 from pos_app.domain.members import Member, Tier
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import StaffMember
-from pos_app.domain.pricing import DiscountSource, Pricing
+from pos_app.domain.pricing import OFFER_LABELS, Discount, DiscountSource, OfferKind, Pricing
 from pos_app.domain.receipt import (
     ReceiptDocument,
     ReceiptItem,
@@ -76,7 +76,7 @@ def sale_receipt(
     currency = payment.currency
     line_level = sum(d.amount.minor for ln in final.lines for d in ln.discounts if d.source.is_item_level)
     basket_level = tuple(
-        (d.name, d.amount)
+        (offer_label(d), d.amount)
         for d in final.discounts
         if d.source in (DiscountSource.BASKET_PROMOTION, DiscountSource.COUPON) and d.amount.minor
     )
@@ -106,6 +106,7 @@ def sale_receipt(
         qr_data=head.e_receipt_url,
         qr_caption=Text("扫码查看电子小票 / 退货凭证", "Scan for your e-receipt and returns"),
         currency=currency,
+        notes=(final.free_units.rule,) if final.reduced_units else (),
     )
 
 
@@ -124,7 +125,9 @@ def _items(final: Pricing, basket_lines: list[BasketLine]) -> tuple[ReceiptItem,
                 gross=ln.gross,
                 net=ln.net,
                 discounts=tuple(
-                    (d.name, d.amount) for d in ln.discounts if d.source.is_item_level and d.amount.minor
+                    (offer_label(d), d.amount)
+                    for d in ln.discounts
+                    if d.source.is_item_level and d.amount.minor
                 ),
                 original_price=override.original if override else None,
                 trace=by_id[ln.line_id].trace,
@@ -144,3 +147,12 @@ def _member(points: MemberPoints | None) -> ReceiptMember | None:
         points.redeemed,
         points.balance,
     )
+
+
+def offer_label(discount: Discount) -> Text:
+    """A discount's name, with the kind of offer after it where a customer may not know it by name
+    (满减 ladder, 第二件半价, 买赠)."""
+    kind = OFFER_LABELS.get(OfferKind(discount.offer)) if discount.offer else None
+    if kind is None:
+        return discount.name
+    return Text(f"{discount.name.zh}（{kind.zh}）", f"{discount.name.en} ({kind.en})")

@@ -6,9 +6,10 @@ Threading: belongs to one checkout and is used on that checkout's thread only.
 
 from __future__ import annotations
 
+from pos_app import config
 from pos_app.db import catalog
 from pos_app.domain.members import Tier
-from pos_app.domain.pricing import Promotion
+from pos_app.domain.pricing import FreeUnits, Promotion, TaxRounding
 from pos_app.services.context import TerminalContext
 from pos_app.services.scanning import ScanContext
 
@@ -35,6 +36,15 @@ class ReferenceData:
     @property
     def scan_context(self) -> ScanContext:
         return self._scan_context
+
+    @property
+    def free_units(self) -> FreeUnits:
+        """Which units a buy-N-get-M or Nth-unit offer reduces (the platform's rule for the store)."""
+        return FreeUnits(self.ctx.setting(config.FREE_UNITS))
+
+    @property
+    def tax_rounding(self) -> TaxRounding:
+        return TaxRounding(self.ctx.setting(config.TAX_ROUNDING))
 
     def forget(self) -> None:
         """New reference data arrived: read it again when next needed."""

@@ -50,7 +50,10 @@ class SaleInProgress:
 
     def pricing(self) -> Pricing:
         if self._pricing is None:
-            self._pricing = self.basket.price(self.reference.promotions())
+            reference = self.reference
+            self._pricing = self.basket.price(
+                reference.promotions(), reference.free_units, reference.tax_rounding
+            )
         return self._pricing
 
     def forget_pricing(self) -> None:
